@@ -1,0 +1,12 @@
+package dev.gantry.data;
+
+/** A dataset that cannot be read; the message names the file or directory and what to do. */
+public final class DatasetException extends RuntimeException {
+    public DatasetException(String message) {
+        super(message);
+    }
+
+    public DatasetException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gantry.data;
+
+import java.util.List;
+
+/**
+ * A dataset held in memory at the model's image size: 8-bit pixels, CHW per image, and an int
+ * label per image. Conversion to [-1, 1] floats happens per batch.
+ *
+ * @param pixels count * channels * size * size bytes
+ */
+public record LabeledImages(String name, int count, int channels, int size, byte[] pixels, int[] labels,
+        List<String> classNames) {
+
+    public LabeledImages {
+        long expected = (long) count * channels * size * size;
+        if (pixels.length != expected || labels.length != count) {
+            throw new IllegalArgumentException(name + ": expected " + expected + " pixel bytes and " + count
+                    + " labels, got " + pixels.length + " and " + labels.length);
+        }
+        classNames = List.copyOf(classNames);
+    }
+
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    public int imageBytes() {
+        return channels * size * size;
+    }
+
+    /** Pixels of image i scaled to [-1, 1] into out[offset ...]. */
+    public void copyImage(int i, float[] out, int offset) {
+        int n = imageBytes();
+        int base = i * n;
+        for (int k = 0; k < n; k++) {
+            out[offset + k] = (pixels[base + k] & 0xff) / 127.5f - 1f;
+        }
+    }
+
+    public int[] classCounts() {
+        int[] counts = new int[numClasses()];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+}

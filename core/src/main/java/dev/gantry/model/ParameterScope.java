@@ -1,0 +1,80 @@
+package dev.gantry.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.SplittableRandom;
+
+/**
+ * Where layers create their tensors: a name prefix, the network's registry, the manager that
+ * owns long-lived arrays, and the trial seed. Initial values are drawn in Java from a generator
+ * keyed by (seed, tensor name), so they do not depend on the engine's RNG, on the device, or on
+ * the order in which layers are built.
+ */
+public final class ParameterScope {
+    private final String prefix;
+    private final TensorRegistry registry;
+    private final NDManager manager;
+    private final long seed;
+
+    public ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed) {
+        this.prefix = prefix;
+        this.registry = registry;
+        this.manager = manager;
+        this.seed = seed;
+    }
+
+    public ParameterScope child(String name) {
+        return new ParameterScope(qualified(name), registry, manager, seed);
+    }
+
+    /** The dotted prefix of tensors created here, e.g. "G.attention16". */
+    public String name() {
+        return prefix;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** A trainable tensor. */
+    public NDArray parameter(String name, Shape shape, Init init) {
+        NDArray array = manager.create(init.values(shape, random(name)), shape);
+        array.setRequiresGradient(true);
+        registry.add(new ModelTensor(qualified(name), array, true));
+        return array;
+    }
+
+    /** State that is saved and loaded but not trained. */
+    public NDArray buffer(String name, Shape shape, Init init) {
+        NDArray array = manager.create(init.values(shape, random(name)), shape);
+        registry.add(new ModelTensor(qualified(name), array, false));
+        return array;
+    }
+
+    /** A fixed array that is not state (padding zeros, unit gains). */
+    public NDArray constant(float value, Shape shape) {
+        return manager.full(shape, value);
+    }
+
+    private String qualified(String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    private SplittableRandom random(String name) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest((seed + "/" + qualified(name)).getBytes(StandardCharsets.UTF_8));
+            long key = 0;
+            for (int i = 0; i < 8; i++) {
+                key = (key << 8) | (h[i] & 0xff);
+            }
+            return new SplittableRandom(key);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

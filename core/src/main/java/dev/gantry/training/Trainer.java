@@ -1,0 +1,128 @@
+package dev.gantry.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.model.Discriminator;
+import dev.gantry.model.Forward;
+import dev.gantry.model.Generator;
+import dev.gantry.model.ModelTensor;
+import dev.gantry.model.NoGrad;
+import dev.gantry.spec.TrainingSpec;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Runs SAGAN's training iteration on a {@link TrainingState}: dStepsPerGStep discriminator steps
+ * on real batches and detached fakes, then one generator step, each with the hinge loss and its
+ * own Adam. Each step runs inside an NDScope so native memory stays flat, and draws all its
+ * randomness from (seed, step), so the result depends only on the state and the step number.
+ * DJL allows one GradientCollector per JVM: use one Trainer per process.
+ */
+public final class Trainer {
+    private final TrainingState state;
+    private final LabeledImages data;
+    private final DataOrder order;
+    private final TrainingSpec training;
+
+    public Trainer(TrainingState state, LabeledImages data) {
+        if (data.channels() != state.modelConfig().imageChannels() || data.size() != state.modelConfig().imageSize()
+                || data.numClasses() != state.modelConfig().numClasses()) {
+            throw new IllegalArgumentException("dataset " + data.name() + " (" + data.channels() + "x" + data.size() + "x"
+                    + data.size() + ", " + data.numClasses() + " classes) does not match the model ("
+                    + state.modelConfig().imageChannels() + "x" + state.modelConfig().imageSize() + ", "
+                    + state.modelConfig().numClasses() + " classes)");
+        }
+        this.state = state;
+        this.data = data;
+        this.training = state.spec().training();
+        this.order = new DataOrder(training.seed(), data.count());
+    }
+
+    /** Runs one generator step (and its discriminator steps); throws if a loss is not finite. */
+    public StepStats step() {
+        long s = state.step();
+        Generator g = state.model().generator();
+        Discriminator d = state.model().discriminator();
+        NDManager manager = state.model().manager();
+        int batch = training.batchSize();
+        int classes = state.modelConfig().numClasses();
+        // Outside a GradientCollector nothing may be recorded (a new thread starts with grad mode on).
+        JniUtils.setGradMode(false);
+        double lossD = 0, realScore = 0, fakeScore = 0, lossG;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int k = 0; k < training.dStepsPerGStep(); k++) {
+                int[] indices = order.batch(s * training.dStepsPerGStep() + k, batch);
+                NDArray real = realImages(manager, indices);
+                NDArray realLabels = realLabels(manager, indices);
+                SplittableRandom random = StepRandomness.generator(training.seed(), s, k,
+                        StepRandomness.Role.DISCRIMINATOR_FAKES);
+                NDArray z = manager.create(StepRandomness.normal(random, batch, state.modelConfig().zDim()),
+                        new Shape(batch, state.modelConfig().zDim()));
+                NDArray fakeLabels = manager.create(StepRandomness.uniformLabels(random, batch, classes));
+                NDArray fake = g.forward(z, fakeLabels, Forward.TRAIN);
+                zeroGradients(state.model().discriminatorState().trainable());
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray dReal = d.forward(real, realLabels, Forward.TRAIN);
+                    NDArray dFake = d.forward(fake, fakeLabels, Forward.TRAIN);
+                    NDArray loss = HingeLoss.discriminator(dReal, dFake);
+                    collector.backward(loss);
+                    lossD = loss.getFloat();
+                    realScore = dReal.mean().getFloat();
+                    fakeScore = dFake.mean().getFloat();
+                }
+                state.discriminatorOptimizer().step();
+            }
+            SplittableRandom random = StepRandomness.generator(training.seed(), s, 0, StepRandomness.Role.GENERATOR_FAKES);
+            NDArray z = manager.create(StepRandomness.normal(random, batch, state.modelConfig().zDim()),
+                    new Shape(batch, state.modelConfig().zDim()));
+            NDArray labels = manager.create(StepRandomness.uniformLabels(random, batch, classes));
+            zeroGradients(state.model().generatorState().trainable());
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = HingeLoss.generator(d.forward(g.forward(z, labels, Forward.TRAIN), labels, Forward.TRAIN));
+                collector.backward(loss);
+                lossG = loss.getFloat();
+            }
+            state.generatorOptimizer().step();
+        }
+        state.setStep(s + 1);
+        StepStats stats = new StepStats(s + 1, lossD, lossG, realScore, fakeScore);
+        if (!stats.finite()) {
+            throw new NonFiniteLossException(stats);
+        }
+        return stats;
+    }
+
+    private NDArray realImages(NDManager manager, int[] indices) {
+        int per = data.imageBytes();
+        float[] pixels = new float[indices.length * per];
+        for (int i = 0; i < indices.length; i++) {
+            data.copyImage(indices[i], pixels, i * per);
+        }
+        return manager.create(pixels, new Shape(indices.length, data.channels(), data.size(), data.size()));
+    }
+
+    private NDArray realLabels(NDManager manager, int[] indices) {
+        long[] labels = new long[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            labels[i] = data.labels()[indices[i]];
+        }
+        return manager.create(labels);
+    }
+
+    /** Backward accumulates into .grad: clear it before each network's backward pass. */
+    static void zeroGradients(List<ModelTensor> parameters) {
+        try (NoGrad ignored = new NoGrad()) {
+            for (ModelTensor p : parameters) {
+                JniUtils.zeroGrad((PtNDArray) p.array());
+            }
+        }
+    }
+}

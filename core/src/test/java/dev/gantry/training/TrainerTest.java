@@ -1,0 +1,35 @@
+package dev.gantry.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.model.ModelConfig;
+import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.testing.TinySpecs;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    @Test
+    void stepsChangeParametersAndCountSteps() {
+        ExperimentSpec spec = TinySpecs.spec();
+        LabeledImages data = TinySpecs.randomImages(40, 10, 1);
+        ModelConfig config = spec.model().resolve(1, 10);
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = new TrainingState(spec, TinySpecs.yaml(""), config, data.classNames(), manager)) {
+            float before = state.model().generatorState().all().get("G.output_conv.weight").array().getFloat(0, 0, 0, 0);
+            Trainer trainer = new Trainer(state, data);
+            StepStats first = trainer.step();
+            StepStats second = trainer.step();
+            float after = state.model().generatorState().all().get("G.output_conv.weight").array().getFloat(0, 0, 0, 0);
+            assertEquals(2, state.step());
+            assertEquals(2, second.step());
+            assertTrue(first.finite() && second.finite());
+            assertNotEquals(before, after);
+            assertEquals(2, state.generatorOptimizer().stepCount());
+            assertEquals(2, state.discriminatorOptimizer().stepCount());
+        }
+    }
+}
