@@ -2,6 +2,7 @@ package dev.gantry.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,16 +20,18 @@ public final class ParameterScope {
     private final TensorRegistry registry;
     private final NDManager manager;
     private final long seed;
+    private final DataType dataType;
 
-    public ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed) {
+    public ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed, DataType dataType) {
         this.prefix = prefix;
         this.registry = registry;
         this.manager = manager;
         this.seed = seed;
+        this.dataType = dataType;
     }
 
     public ParameterScope child(String name) {
-        return new ParameterScope(qualified(name), registry, manager, seed);
+        return new ParameterScope(qualified(name), registry, manager, seed, dataType);
     }
 
     /** The dotted prefix of tensors created here, e.g. "G.attention16". */
@@ -42,7 +45,7 @@ public final class ParameterScope {
 
     /** A trainable tensor. */
     public NDArray parameter(String name, Shape shape, Init init) {
-        NDArray array = manager.create(init.values(shape, random(name)), shape);
+        NDArray array = create(init.values(shape, random(name)), shape);
         array.setRequiresGradient(true);
         registry.add(new ModelTensor(qualified(name), array, true));
         return array;
@@ -50,14 +53,28 @@ public final class ParameterScope {
 
     /** State that is saved and loaded but not trained. */
     public NDArray buffer(String name, Shape shape, Init init) {
-        NDArray array = manager.create(init.values(shape, random(name)), shape);
+        NDArray array = create(init.values(shape, random(name)), shape);
         registry.add(new ModelTensor(qualified(name), array, false));
         return array;
     }
 
     /** A fixed array that is not state (padding zeros, unit gains). */
     public NDArray constant(float value, Shape shape) {
-        return manager.full(shape, value);
+        return manager.full(shape, value, dataType);
+    }
+
+    /**
+     * Float64 models exist only as numerical references: the same initial values (float32
+     * values widen exactly) with every op in double precision.
+     */
+    private NDArray create(float[] values, Shape shape) {
+        NDArray array = manager.create(values, shape);
+        if (dataType == DataType.FLOAT32) {
+            return array;
+        }
+        NDArray converted = array.toType(dataType, true);
+        array.close();
+        return converted;
     }
 
     private String qualified(String name) {

@@ -1,6 +1,7 @@
 package dev.gantry.model;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * A generator and a discriminator built from one config and one seed, with their named state.
@@ -15,10 +16,16 @@ public final class Sagan implements AutoCloseable {
     private final Discriminator discriminator;
 
     public Sagan(ModelConfig config, long seed, NDManager parent) {
+        this(config, seed, parent, DataType.FLOAT32);
+    }
+
+    /** @param dataType FLOAT32 for training; FLOAT64 only for numerical reference checks */
+    public Sagan(ModelConfig config, long seed, NDManager parent, DataType dataType) {
         this.config = config;
         this.manager = parent.newSubManager();
-        this.generator = new Generator(new ParameterScope("G", generatorState, manager, seed), config);
-        this.discriminator = new Discriminator(new ParameterScope("D", discriminatorState, manager, seed), config);
+        this.generator = new Generator(new ParameterScope("G", generatorState, manager, seed, dataType), config);
+        this.discriminator = new Discriminator(new ParameterScope("D", discriminatorState, manager, seed, dataType),
+                config);
     }
 
     public ModelConfig config() {

@@ -1,0 +1,38 @@
+package dev.gantry.runtime;
+
+/**
+ * Engine settings that must be fixed before DJL loads the PyTorch engine. Thread counts are part
+ * of determinism: the same state is reproduced bit for bit only at the same intra-op thread count.
+ */
+public final class EngineSetup {
+    public static final String THREADS_ENV = "GANTRY_THREADS";
+
+    private EngineSetup() {}
+
+    /** @param threads intra-op threads; null takes $GANTRY_THREADS, else the number of cores */
+    public static int configure(Integer threads) {
+        int n = threads != null ? threads : fromEnvironment();
+        if (n < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1 (got " + n + ")");
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        if (System.getProperty("ai.djl.offline") == null) {
+            // The native library ships in the pytorch-native-cpu jar: never try to download one.
+            System.setProperty("ai.djl.offline", "true");
+        }
+        return n;
+    }
+
+    private static int fromEnvironment() {
+        String value = System.getenv(THREADS_ENV);
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(THREADS_ENV + "=" + value + " is not a whole number");
+        }
+    }
+}
