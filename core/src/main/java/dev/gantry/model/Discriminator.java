@@ -43,6 +43,14 @@ public final class Discriminator {
 
     /** @return one logit per image, shape (batch) */
     public NDArray forward(NDArray images, NDArray labels, Forward f) {
+        NDArray phi = features(images, f);
+        NDArray unconditional = output.forward(phi, f).reshape(-1);
+        NDArray conditional = projection.forward(labels, f).mul(phi).sum(new int[] {1});
+        return unconditional.add(conditional);
+    }
+
+    /** phi(x): the globally sum-pooled ReLU features the projection head reads, shape (batch, C). */
+    public NDArray features(NDArray images, Forward f) {
         NDArray h = images;
         for (int i = 0; i < blocks.size(); i++) {
             h = blocks.get(i).forward(h, f);
@@ -50,9 +58,6 @@ public final class Discriminator {
                 h = attention.get(i).forward(h, f);
             }
         }
-        NDArray phi = Activation.relu(h).sum(new int[] {2, 3});
-        NDArray unconditional = output.forward(phi, f).reshape(-1);
-        NDArray conditional = projection.forward(labels, f).mul(phi).sum(new int[] {1});
-        return unconditional.add(conditional);
+        return Activation.relu(h).sum(new int[] {2, 3});
     }
 }

@@ -1,0 +1,122 @@
+package dev.gantry.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetsTest {
+    /** Needs Debian's dataset-fashion-mnist (installed by .ci/run). */
+    @Test
+    void fashionMnistFromTheDebianPackageHasTheDocumentedCountsAndRange() {
+        LabeledImages train = FashionMnist.load(null, "train", 32, null);
+        assertEquals(60000, train.count());
+        assertArrayEquals(new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000}, train.classCounts());
+        LabeledImages test = FashionMnist.load(FashionMnist.DEBIAN_DIR, "test", 32, null);
+        assertEquals(10000, test.count());
+        assertEquals(10, test.numClasses());
+        assertEquals("Ankle boot", test.classNames().get(9));
+        float[] pixels = new float[32 * 32];
+        float min = 1, max = -1;
+        for (int i = 0; i < 100; i++) {
+            test.copyImage(i, pixels, 0);
+            for (float p : pixels) {
+                min = Math.min(min, p);
+                max = Math.max(max, p);
+            }
+            assertEquals(-1f, pixels[0], "28x28 is centred on a black 2-pixel border");
+        }
+        assertEquals(-1f, min);
+        assertEquals(1f, max);
+    }
+
+    @Test
+    void corruptOrMissingIdxFilesAreNamed(@TempDir Path dir) throws IOException {
+        DatasetException missing = assertThrows(DatasetException.class,
+                () -> FashionMnist.load(dir, "train", 32, null));
+        assertTrue(missing.getMessage().contains("dataset.path " + dir), missing.getMessage());
+        byte[] idx = new byte[16 + 28 * 28];
+        idx[2] = 8;
+        idx[3] = 3;
+        try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve("train-images-idx3-ubyte.gz")))) {
+            out.write(idx);
+        }
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 3});
+        DatasetException corrupt = assertThrows(DatasetException.class, () -> FashionMnist.load(dir, "train", 32, null));
+        assertTrue(corrupt.getMessage().contains("train-images-idx3-ubyte.gz: SHA-256"), corrupt.getMessage());
+    }
+
+    @Test
+    void idxDecodingReadsHeaderPixelsAndLabels() {
+        byte[] images = new byte[16 + 2 * 4];
+        images[2] = 8;
+        images[3] = 3;
+        images[7] = 2;
+        images[11] = 2;
+        images[15] = 2;
+        for (int i = 0; i < 8; i++) {
+            images[16 + i] = (byte) (i * 30);
+        }
+        byte[] labels = {0, 0, 8, 1, 0, 0, 0, 2, 7, 3};
+        LabeledImages decoded = FashionMnist.decode("tiny", images, labels, 2);
+        assertArrayEquals(new int[] {7, 3}, decoded.labels());
+        assertEquals((byte) 90, decoded.pixels()[7 - 4]);
+    }
+
+    @Test
+    void imageFolderUsesSortedSubdirectoriesAsClasses(@TempDir Path root) throws IOException {
+        for (String cls : List.of("zebra", "apple")) {
+            Files.createDirectories(root.resolve(cls));
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+                int rgb = cls.equals("apple") ? 0xff0000 : 0x0000ff;
+                for (int y = 0; y < 40; y++) {
+                    for (int x = 0; x < 40; x++) {
+                        img.setRGB(x, y, rgb);
+                    }
+                }
+                ImageIO.write(img, "png", root.resolve(cls).resolve(i + ".png").toFile());
+            }
+        }
+        Files.writeString(root.resolve("apple").resolve("notes.txt"), "ignored");
+        LabeledImages rgb = ImageFolder.load(root, 3, 32);
+        assertEquals(List.of("apple", "zebra"), rgb.classNames());
+        assertEquals(6, rgb.count());
+        assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1}, rgb.labels());
+        float[] px = new float[3 * 32 * 32];
+        rgb.copyImage(0, px, 0);
+        assertEquals(1f, px[0], "apple is red");
+        assertEquals(-1f, px[2 * 32 * 32], "no blue in red");
+        LabeledImages gray = ImageFolder.load(root, 1, 32);
+        assertEquals(1, gray.channels());
+        assertThrows(DatasetException.class, () -> ImageFolder.load(root.resolve("nope"), 3, 32));
+    }
+
+    @Test
+    void cifar10BinaryBatchesAreParsed(@TempDir Path dir) throws IOException {
+        byte[] record = new byte[3073 * 2];
+        record[0] = 6;
+        record[3073] = 9;
+        record[3073 + 1 + 1024] = (byte) 255; // second image, first green pixel
+        Files.write(dir.resolve("test_batch.bin"), record);
+        LabeledImages cifar = Cifar10.load(dir, "test", 32);
+        assertArrayEquals(new int[] {6, 9}, cifar.labels());
+        assertEquals("truck", cifar.classNames().get(9));
+        float[] px = new float[3 * 1024];
+        cifar.copyImage(1, px, 0);
+        assertEquals(1f, px[1024]);
+        Files.write(dir.resolve("test_batch.bin"), new byte[100]);
+        DatasetException bad = assertThrows(DatasetException.class, () -> Cifar10.load(dir, "test", 32));
+        assertTrue(bad.getMessage().contains("not a multiple of 3073"), bad.getMessage());
+    }
+}
