@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what gantry needs on a Debian machine; only what is missing.
+#   scripts/install-deps.sh             JDK 17+, Maven, Fashion-MNIST (dataset-fashion-mnist)
+#   scripts/install-deps.sh --numpy     + python3-numpy (the tests' independent NumPy references)
+#   scripts/install-deps.sh --torch     + python3-torch (PyTorch eager side of 'gantry bench train')
+set -euo pipefail
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need+=(maven)
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+for arg in "$@"; do
+  case "$arg" in
+    --numpy) /usr/bin/python3 -c "import numpy" 2>/dev/null || need+=(python3-numpy) ;;
+    --torch) /usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch) ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "installing: ${need[*]}" >&2
+  $SUDO apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" >&2
+fi

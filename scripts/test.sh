@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then builds and runs every test.
+#   scripts/test.sh            # all tests
+#   scripts/test.sh -pl core   # extra arguments go to Maven
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --numpy
+export TORCH_CPP_LOG_LEVEL=ERROR
+exec mvn -B install "$@"
