@@ -65,7 +65,7 @@ public final class TrainBenchmark {
         return new Result(seconds, peakRssMb());
     }
 
-    private static LabeledImages synthetic(Config c, int count) {
+    static LabeledImages synthetic(Config c, int count) {
         SplittableRandom random = new SplittableRandom(1);
         byte[] pixels = new byte[count * c.imageChannels() * c.imageSize() * c.imageSize()];
         for (int i = 0; i < pixels.length; i++) {

@@ -32,4 +32,23 @@ class TrainerTest {
             assertEquals(2, state.discriminatorOptimizer().stepCount());
         }
     }
+
+    /** Every temporary of a step must be closed by its NDScope: the arrays the managers hold stay constant. */
+    @Test
+    void stepsLeaveNoArraysBehind() {
+        ExperimentSpec spec = TinySpecs.spec();
+        LabeledImages data = TinySpecs.randomImages(40, 10, 2);
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = new TrainingState(spec, TinySpecs.yaml(""), spec.model().resolve(1, 10),
+                        data.classNames(), manager)) {
+            Trainer trainer = new Trainer(state, data);
+            trainer.step();
+            int afterOne = manager.getManagedArrays().size();
+            for (int i = 0; i < 10; i++) {
+                trainer.step();
+            }
+            assertEquals(afterOne, manager.getManagedArrays().size(), "arrays alive after 1 vs 11 steps");
+            assertTrue(afterOne > 100, "the count covers the model's tensors: " + afterOne);
+        }
+    }
 }

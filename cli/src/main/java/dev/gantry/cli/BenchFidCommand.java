@@ -1,0 +1,119 @@
+package dev.gantry.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.evaluation.FrechetDistance;
+import dev.gantry.evaluation.GaussianStats;
+import dev.gantry.evaluation.Npz;
+import dev.gantry.evaluation.StatsAccumulator;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "fid", mixinStandardHelpOptions = true,
+        description = {"Frechet distance of two synthetic d-dimensional statistics (default 2048, as Inception pool3):",
+                "gantry's eigenvalue method vs pytorch-fid's scipy.linalg.sqrtm where /usr/bin/python3 has SciPy.",
+                "Prints both values, their relative difference and the time ratio."})
+final class BenchFidCommand implements Callable<Integer> {
+    @Option(names = "--dim", defaultValue = "2048", description = "feature dimension (default: ${DEFAULT-VALUE})")
+    int dim;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "timed runs, median reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "python with NumPy and SciPy")
+    String python;
+
+    @Override
+    public Integer call() throws Exception {
+        GaussianStats a = synthetic(dim, 1, 0.0);
+        GaussianStats b = synthetic(dim, 2, 0.3);
+        double[] seconds = new double[repeats];
+        double value = 0;
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            value = FrechetDistance.between(a, b);
+            seconds[r] = (System.nanoTime() - t0) / 1e9;
+        }
+        double gantry = median(seconds);
+        System.out.printf("d=%d  gantry eigenvalue method: FID %.12f  median %.3f s%n", dim, value, gantry);
+        Path dir = Files.createTempDirectory("gantry-bench-fid");
+        Npz.writeStats(dir.resolve("a.npz"), a);
+        Npz.writeStats(dir.resolve("b.npz"), b);
+        Path script = dir.resolve("fid_sqrtm.py");
+        try (InputStream in = getClass().getResourceAsStream("bench/fid_sqrtm.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        try {
+            Process p = new ProcessBuilder(python, script.toString(), dir.resolve("a.npz").toString(),
+                    dir.resolve("b.npz").toString(), "" + repeats).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String last = out.lines().reduce((x, y) -> y).orElse("");
+            if (p.waitFor() != 0 || !last.startsWith("{")) {
+                System.out.println("scipy sqrtm reference not run (" + python + " with numpy/scipy needed): " + out);
+                return 0;
+            }
+            JsonNode json = new ObjectMapper().readTree(last);
+            double[] ref = new double[json.path("seconds").size()];
+            for (int i = 0; i < ref.length; i++) {
+                ref[i] = json.path("seconds").get(i).asDouble();
+            }
+            double scipy = median(ref);
+            double scipyValue = json.path("fid").asDouble();
+            System.out.printf("d=%d  scipy.linalg.sqrtm (pytorch-fid): FID %.12f  median %.3f s%n", dim, scipyValue, scipy);
+            System.out.printf("relative difference %.2e; speed ratio sqrtm/gantry %.2fx (target >= 8x)%n",
+                    Math.abs(value - scipyValue) / Math.abs(scipyValue), scipy / gantry);
+        } finally {
+            for (String f : List.of("a.npz", "b.npz", "fid_sqrtm.py")) {
+                Files.deleteIfExists(dir.resolve(f));
+            }
+            Files.deleteIfExists(dir);
+        }
+        return 0;
+    }
+
+    /** Statistics of 3*d correlated Gaussian samples: full rank, realistic spread of eigenvalues. */
+    static GaussianStats synthetic(int d, long seed, double shift) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = 3 * d;
+        int rank = Math.max(1, d / 8);
+        double[] mix = new double[rank * d];
+        for (int i = 0; i < mix.length; i++) {
+            mix[i] = random.nextGaussian() / Math.sqrt(rank);
+        }
+        StatsAccumulator acc = new StatsAccumulator(d);
+        int batch = 256;
+        for (int start = 0; start < n; start += batch) {
+            int size = Math.min(batch, n - start);
+            double[] rows = new double[size * d];
+            for (int i = 0; i < size; i++) {
+                double[] latent = new double[rank];
+                for (int k = 0; k < rank; k++) {
+                    latent[k] = random.nextGaussian();
+                }
+                for (int j = 0; j < d; j++) {
+                    double v = 0.5 * random.nextGaussian() + shift;
+                    for (int k = 0; k < rank; k++) {
+                        v += latent[k] * mix[k * d + j];
+                    }
+                    rows[i * d + j] = v;
+                }
+            }
+            acc.add(rows, size);
+        }
+        return acc.stats();
+    }
+
+    private static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.gantry.evaluation;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * NumPy's .npz (a zip of .npy arrays), enough for pytorch-fid-compatible statistics: reads
+ * little-endian float64/float32 arrays of any shape in C order, writes float64.
+ */
+public final class Npz {
+    /** An array as read: its shape and values widened to double. */
+    public record Array(long[] shape, double[] values) {}
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npz() {}
+
+    public static Map<String, Array> read(Path file) {
+        Map<String, Array> arrays = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName().endsWith(".npy")
+                        ? entry.getName().substring(0, entry.getName().length() - 4) : entry.getName();
+                arrays.put(name, readNpy(zip.readAllBytes(), file + ":" + entry.getName()));
+            }
+        } catch (IOException e) {
+            throw new StatisticsException(file + ": not a readable .npz file (" + e.getMessage() + ")", e);
+        }
+        if (arrays.isEmpty()) {
+            throw new StatisticsException(file + ": not a .npz file (no arrays in it)");
+        }
+        return arrays;
+    }
+
+    static Array readNpy(byte[] bytes, String source) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (byte b : MAGIC) {
+            if (in.remaining() == 0 || in.get() != b) {
+                throw new StatisticsException(source + ": not a .npy array");
+            }
+        }
+        int major = in.get();
+        in.get();
+        int headerLength = major == 1 ? Short.toUnsignedInt(in.getShort()) : in.getInt();
+        String header = new String(bytes, in.position(), headerLength, StandardCharsets.ISO_8859_1);
+        in.position(in.position() + headerLength);
+        Matcher descr = DESCR.matcher(header);
+        Matcher fortran = FORTRAN.matcher(header);
+        Matcher shapeMatch = SHAPE.matcher(header);
+        if (!descr.find() || !fortran.find() || !shapeMatch.find()) {
+            throw new StatisticsException(source + ": unreadable .npy header " + header.trim());
+        }
+        if (fortran.group(1).equals("True")) {
+            throw new StatisticsException(source + ": Fortran-ordered arrays are not supported");
+        }
+        String[] dims = shapeMatch.group(1).split(",");
+        long[] shape = java.util.Arrays.stream(dims).map(String::trim).filter(s -> !s.isEmpty())
+                .mapToLong(Long::parseLong).toArray();
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        double[] values = new double[Math.toIntExact(count)];
+        switch (descr.group(1)) {
+            case "<f8" -> in.asDoubleBuffer().get(values);
+            case "<f4" -> {
+                float[] f = new float[values.length];
+                in.asFloatBuffer().get(f);
+                for (int i = 0; i < f.length; i++) {
+                    values[i] = f[i];
+                }
+            }
+            default -> throw new StatisticsException(source + ": dtype " + descr.group(1)
+                    + " is not supported (float64 or float32, little-endian)");
+        }
+        return new Array(shape, values);
+    }
+
+    public static void write(Path file, Map<String, Array> arrays) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+            for (Map.Entry<String, Array> e : arrays.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+                zip.write(npy(e.getValue()));
+                zip.closeEntry();
+            }
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static byte[] npy(Array array) {
+        StringBuilder shape = new StringBuilder("(");
+        for (long d : array.shape()) {
+            shape.append(d).append(", ");
+        }
+        if (array.shape().length > 1) {
+            shape.setLength(shape.length() - 2);
+        } else if (array.shape().length == 1) {
+            shape.setLength(shape.length() - 1);
+        }
+        shape.append(")");
+        String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+        int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+        int padding = (64 - unpadded % 64) % 64;
+        String header = dict + " ".repeat(padding) + "\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(MAGIC);
+        out.write(1);
+        out.write(0);
+        out.write(header.length() & 0xff);
+        out.write((header.length() >> 8) & 0xff);
+        out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
+        ByteBuffer data = ByteBuffer.allocate(8 * array.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asDoubleBuffer().put(array.values());
+        out.writeBytes(data.array());
+        return out.toByteArray();
+    }
+
+    /** Reads pytorch-fid statistics: arrays "mu" (d) and "sigma" (d x d). */
+    public static GaussianStats readStats(Path file) {
+        Map<String, Array> arrays = read(file);
+        Array mu = arrays.get("mu");
+        Array sigma = arrays.get("sigma");
+        if (mu == null || sigma == null) {
+            throw new StatisticsException(file + ": needs arrays 'mu' and 'sigma' (pytorch-fid format); has "
+                    + arrays.keySet());
+        }
+        if (mu.shape().length != 1 || sigma.shape().length != 2 || sigma.shape()[0] != mu.shape()[0]
+                || sigma.shape()[1] != mu.shape()[0]) {
+            throw new StatisticsException(file + ": mu has shape " + java.util.Arrays.toString(mu.shape())
+                    + " and sigma " + java.util.Arrays.toString(sigma.shape()) + "; expected (d) and (d, d)");
+        }
+        return new GaussianStats(mu.values(), sigma.values(), 0);
+    }
+
+    public static void writeStats(Path file, GaussianStats stats) throws IOException {
+        Map<String, Array> arrays = new LinkedHashMap<>();
+        arrays.put("mu", new Array(new long[] {stats.dim()}, stats.mu()));
+        arrays.put("sigma", new Array(new long[] {stats.dim(), stats.dim()}, stats.sigma()));
+        write(file, arrays);
+    }
+
+}
