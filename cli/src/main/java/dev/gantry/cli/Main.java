@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code gantry} command. */
 @Command(name = "gantry", mixinStandardHelpOptions = true, version = "gantry 0.1.0",
         description = "Class-conditional SAGAN training on asynchronous workers.",
-        subcommands = {TrainCommand.class, SampleCommand.class, SelftestCommand.class, FidCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, FidCommand.class,
+                FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for input the user must fix: a bad spec, dataset or checkpoint. */

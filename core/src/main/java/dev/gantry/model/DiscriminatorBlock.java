@@ -25,6 +25,10 @@ final class DiscriminatorBlock {
     }
 
     NDArray forward(NDArray x, Forward f) {
+        return Scopes.keepOnlyResult(() -> compute(x, f));
+    }
+
+    private NDArray compute(NDArray x, Forward f) {
         NDArray h = conv1.forward(first ? x : Activation.relu(x), f);
         h = conv2.forward(Activation.relu(h), f);
         if (downsample) {

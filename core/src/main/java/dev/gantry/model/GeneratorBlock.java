@@ -22,6 +22,10 @@ final class GeneratorBlock {
     }
 
     NDArray forward(NDArray x, NDArray labels, Forward f) {
+        return Scopes.keepOnlyResult(() -> compute(x, labels, f));
+    }
+
+    private NDArray compute(NDArray x, NDArray labels, Forward f) {
         NDArray h = Activation.relu(bn1.forward(x, labels, f));
         h = conv1.forward(Resampling.upsample2x(h), f);
         h = conv2.forward(Activation.relu(bn2.forward(h, labels, f)), f);

@@ -37,6 +37,10 @@ public final class ResidualStandIn implements FeatureBlock {
 
     @Override
     public NDArray forward(NDArray x, Forward f) {
+        return Scopes.keepOnlyResult(() -> compute(x, f));
+    }
+
+    private NDArray compute(NDArray x, Forward f) {
         NDArray y = conv1.forward(Activation.relu(x), f);
         return conv2.forward(Activation.relu(y), f).add(x);
     }

@@ -31,6 +31,13 @@ public final class SelfAttention implements FeatureBlock {
 
     @Override
     public NDArray forward(NDArray x, Forward fw) {
+        if (fw.attentionMaps() != null) {
+            return compute(x, fw); // the recorded maps must outlive the block
+        }
+        return Scopes.keepOnlyResult(() -> compute(x, fw));
+    }
+
+    private NDArray compute(NDArray x, Forward fw) {
         Shape s = x.getShape();
         long batch = s.get(0);
         long height = s.get(2);

@@ -38,10 +38,15 @@ public final class Sampler {
     }
 
     public Samples generate(long[] labels, long seed, boolean withAttention) {
+        return generate(labels, seed, 0, withAttention);
+    }
+
+    /** @param stream tells apart the batches of one evaluation (each gets its own noise) */
+    public Samples generate(long[] labels, long seed, long stream, boolean withAttention) {
         int zDim = model.config().zDim();
         int size = model.config().imageSize();
         int channels = model.config().imageChannels();
-        SplittableRandom random = StepRandomness.generator(seed, 0, 0, StepRandomness.Role.EVAL);
+        SplittableRandom random = StepRandomness.generator(seed, stream, 0, StepRandomness.Role.EVAL);
         float[] z = StepRandomness.normal(random, labels.length, zDim);
         NDManager manager = model.manager();
         try (NDScope scope = new NDScope(); NoGrad ignored = new NoGrad()) {

@@ -48,56 +48,77 @@ public final class Trainer {
     /** Runs one generator step (and its discriminator steps); throws if a loss is not finite. */
     public StepStats step() {
         long s = state.step();
-        Generator g = state.model().generator();
-        Discriminator d = state.model().discriminator();
-        NDManager manager = state.model().manager();
-        int batch = training.batchSize();
-        int classes = state.modelConfig().numClasses();
         // Outside a GradientCollector nothing may be recorded (a new thread starts with grad mode on).
         JniUtils.setGradMode(false);
-        double lossD = 0, realScore = 0, fakeScore = 0, lossG;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            for (int k = 0; k < training.dStepsPerGStep(); k++) {
-                int[] indices = order.batch(s * training.dStepsPerGStep() + k, batch);
-                NDArray real = realImages(manager, indices);
-                NDArray realLabels = realLabels(manager, indices);
-                SplittableRandom random = StepRandomness.generator(training.seed(), s, k,
-                        StepRandomness.Role.DISCRIMINATOR_FAKES);
-                NDArray z = manager.create(StepRandomness.normal(random, batch, state.modelConfig().zDim()),
-                        new Shape(batch, state.modelConfig().zDim()));
-                NDArray fakeLabels = manager.create(StepRandomness.uniformLabels(random, batch, classes));
-                NDArray fake = g.forward(z, fakeLabels, Forward.TRAIN);
-                zeroGradients(state.model().discriminatorState().trainable());
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray dReal = d.forward(real, realLabels, Forward.TRAIN);
-                    NDArray dFake = d.forward(fake, fakeLabels, Forward.TRAIN);
-                    NDArray loss = HingeLoss.discriminator(dReal, dFake);
-                    collector.backward(loss);
-                    lossD = loss.getFloat();
-                    realScore = dReal.mean().getFloat();
-                    fakeScore = dFake.mean().getFloat();
-                }
-                state.discriminatorOptimizer().step();
-            }
-            SplittableRandom random = StepRandomness.generator(training.seed(), s, 0, StepRandomness.Role.GENERATOR_FAKES);
-            NDArray z = manager.create(StepRandomness.normal(random, batch, state.modelConfig().zDim()),
-                    new Shape(batch, state.modelConfig().zDim()));
-            NDArray labels = manager.create(StepRandomness.uniformLabels(random, batch, classes));
-            zeroGradients(state.model().generatorState().trainable());
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = HingeLoss.generator(d.forward(g.forward(z, labels, Forward.TRAIN), labels, Forward.TRAIN));
-                collector.backward(loss);
-                lossG = loss.getFloat();
-            }
-            state.generatorOptimizer().step();
+        float[] d = null;
+        for (int k = 0; k < training.dStepsPerGStep(); k++) {
+            d = discriminatorStep(s, k);
         }
+        double lossG = generatorStep(s);
         state.setStep(s + 1);
-        StepStats stats = new StepStats(s + 1, lossD, lossG, realScore, fakeScore);
+        StepStats stats = new StepStats(s + 1, d[0], lossG, d[1], d[2]);
         if (!stats.finite()) {
             throw new NonFiniteLossException(stats);
         }
         return stats;
+    }
+
+    /** One D update on a real batch and detached fakes; returns {loss, mean D(real), mean D(fake)}. */
+    private float[] discriminatorStep(long s, int k) {
+        Generator g = state.model().generator();
+        Discriminator d = state.model().discriminator();
+        NDManager manager = state.model().manager();
+        int batch = training.batchSize();
+        // Each pass in its own scope, so its activations are freed before the next one starts.
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            int[] indices = order.batch(s * training.dStepsPerGStep() + k, batch);
+            NDArray real = realImages(manager, indices);
+            NDArray realLabels = realLabels(manager, indices);
+            SplittableRandom random = StepRandomness.generator(training.seed(), s, k, StepRandomness.Role.DISCRIMINATOR_FAKES);
+            NDArray z = noise(manager, random);
+            NDArray fakeLabels = manager.create(StepRandomness.uniformLabels(random, batch, state.modelConfig().numClasses()));
+            NDArray fake = g.forward(z, fakeLabels, Forward.TRAIN);
+            zeroGradients(state.model().discriminatorState().trainable());
+            float[] result;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray dReal = d.forward(real, realLabels, Forward.TRAIN);
+                NDArray dFake = d.forward(fake, fakeLabels, Forward.TRAIN);
+                NDArray loss = HingeLoss.discriminator(dReal, dFake);
+                collector.backward(loss);
+                result = new float[] {loss.getFloat(), dReal.mean().getFloat(), dFake.mean().getFloat()};
+            }
+            state.discriminatorOptimizer().step();
+            return result;
+        }
+    }
+
+    /** One G update through D on fresh fakes; returns G's loss. */
+    private double generatorStep(long s) {
+        NDManager manager = state.model().manager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            SplittableRandom random = StepRandomness.generator(training.seed(), s, 0, StepRandomness.Role.GENERATOR_FAKES);
+            NDArray z = noise(manager, random);
+            NDArray labels = manager.create(StepRandomness.uniformLabels(random, training.batchSize(),
+                    state.modelConfig().numClasses()));
+            zeroGradients(state.model().generatorState().trainable());
+            double lossG;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray fake = state.model().generator().forward(z, labels, Forward.TRAIN);
+                NDArray loss = HingeLoss.generator(state.model().discriminator().forward(fake, labels, Forward.TRAIN));
+                collector.backward(loss);
+                lossG = loss.getFloat();
+            }
+            state.generatorOptimizer().step();
+            return lossG;
+        }
+    }
+
+    private NDArray noise(NDManager manager, SplittableRandom random) {
+        int zDim = state.modelConfig().zDim();
+        return manager.create(StepRandomness.normal(random, training.batchSize(), zDim),
+                new Shape(training.batchSize(), zDim));
     }
 
     private NDArray realImages(NDManager manager, int[] indices) {

@@ -4,7 +4,6 @@ timed the way `gantry bench train` times gantry. Prints one JSON line.
 usage: sagan_torch.py SIZE G_CH D_CH BATCH ITERS WARMUP THREADS ATTENTION(comma list or '') CLASSES CHANNELS ZDIM
 """
 import json
-import resource
 import sys
 import time
 
@@ -159,8 +158,16 @@ def main():
         float(loss_g)
         if it >= warmup:
             times.append(time.perf_counter() - t0)
-    print(json.dumps({"torch": torch.__version__, "times": times,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+    print(json.dumps({"torch": torch.__version__, "times": times, "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb():
+    # VmHWM, not getrusage: ru_maxrss survives execve and would report the launching JVM's peak.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,80 @@
+package dev.gantry.evaluation;
+
+import dev.gantry.data.LabeledImages;
+import dev.gantry.evaluation.features.FeatureExtractor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Statistics of real images, computed once per (dataset, split, extractor, image size) and cached
+ * as pytorch-fid-compatible .npz files: "all.npz" and one "class-NN.npz" per class.
+ */
+public final class ReferenceStatistics {
+    private static final int BATCH = 500;
+
+    private ReferenceStatistics() {}
+
+    /** The cache directory name for a (dataset, split, extractor, size) key. */
+    public static String key(String datasetName, String extractorId, int imageSize) {
+        return (datasetName + "-" + extractorId + "-" + imageSize).replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    public static ClassStatistics loadOrCompute(LabeledImages data, FeatureExtractor extractor, Path cacheRoot)
+            throws IOException {
+        Path dir = cacheRoot.resolve(key(data.name(), extractor.id(), data.size()));
+        List<String> names = data.classNames();
+        if (Files.isRegularFile(dir.resolve("all.npz"))) {
+            Map<String, GaussianStats> perClass = new LinkedHashMap<>();
+            for (int c = 0; c < names.size(); c++) {
+                perClass.put(names.get(c), Npz.readStats(dir.resolve(classFile(c))));
+            }
+            return new ClassStatistics(extractor.id(), Npz.readStats(dir.resolve("all.npz")), perClass, data.classCounts());
+        }
+        ClassStatistics stats = compute(data, extractor);
+        Files.createDirectories(dir);
+        for (int c = 0; c < names.size(); c++) {
+            Npz.writeStats(dir.resolve(classFile(c)), stats.perClass().get(names.get(c)));
+        }
+        // all.npz last: its presence marks a complete cache entry
+        Npz.writeStats(dir.resolve("all.npz"), stats.all());
+        return stats;
+    }
+
+    public static ClassStatistics compute(LabeledImages data, FeatureExtractor extractor) {
+        int classes = data.numClasses();
+        StatsAccumulator all = new StatsAccumulator(extractor.featureDim());
+        StatsAccumulator[] perClass = new StatsAccumulator[classes];
+        for (int c = 0; c < classes; c++) {
+            perClass[c] = new StatsAccumulator(extractor.featureDim());
+        }
+        int per = data.imageBytes();
+        int dim = extractor.featureDim();
+        for (int start = 0; start < data.count(); start += BATCH) {
+            int n = Math.min(BATCH, data.count() - start);
+            float[] images = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                data.copyImage(start + i, images, i * per);
+            }
+            float[] f = extractor.features(images, n, data.channels(), data.size());
+            all.add(f, n);
+            for (int i = 0; i < n; i++) {
+                float[] row = new float[dim];
+                System.arraycopy(f, i * dim, row, 0, dim);
+                perClass[data.labels()[start + i]].add(row, 1);
+            }
+        }
+        Map<String, GaussianStats> byName = new LinkedHashMap<>();
+        for (int c = 0; c < classes; c++) {
+            byName.put(data.classNames().get(c), perClass[c].stats());
+        }
+        return new ClassStatistics(extractor.id(), all.stats(), byName, data.classCounts());
+    }
+
+    private static String classFile(int c) {
+        return String.format("class-%03d.npz", c);
+    }
+}
