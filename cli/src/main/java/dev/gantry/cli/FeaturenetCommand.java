@@ -62,7 +62,7 @@ final class FeaturenetCommand implements Runnable {
                 return Main.BAD_INPUT;
             }
             FashionFeatureNet.TrainingReport report;
-            try (ProgressBar bar = Progress.bar("featurenet", (long) epochs * (train.count() / 128))) {
+            try (ProgressBar bar = Progress.bar("featurenet", (long) epochs * (train.count() / FashionFeatureNet.BATCH))) {
                 report = FashionFeatureNet.train(train, test, epochs, seed, dir, bar::stepTo);
             }
             System.out.printf("%s: test accuracy %.4f after %d epochs (%d steps); weights sha256 %s in %s%n",

@@ -1,53 +1,66 @@
 package dev.gantry.data;
 
+import dev.gantry.storage.LocalObjectStore;
+import dev.gantry.storage.ObjectStore;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
 
 /**
- * A directory with one sub-directory per class (sorted by name: class index = position), each
- * holding PNG, JPEG, BMP or GIF images. Images are converted to the requested channel count and
- * fitted to the model size.
+ * Labelled images in one sub-directory (or key prefix) per class, sorted by name: class index =
+ * position; PNG, JPEG, BMP or GIF. Images are converted to the requested channel count and fitted
+ * to the model size. Works on local directories and on S3 prefixes alike.
  */
 public final class ImageFolder {
     private ImageFolder() {}
 
+    /** A local directory ROOT/<class>/<image>. */
     public static LabeledImages load(Path root, int channels, int size) {
         if (!Files.isDirectory(root)) {
             throw new DatasetException("dataset.path " + root + ": not a directory");
         }
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(root)) {
-            classDirs = s.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            throw new DatasetException(root + ": cannot list (" + e.getMessage() + ")", e);
+        return load(new LocalObjectStore(root), "", channels, size);
+    }
+
+    /**
+     * Images under {@code prefix} of an object store (a bucket or a directory): the first key
+     * segment after the prefix is the class; classes are sorted by name (class index = position).
+     */
+    public static LabeledImages load(ObjectStore store, String prefix, int channels, int size) {
+        String where = store.location() + "/" + prefix;
+        TreeMap<String, List<String>> byClass = new TreeMap<>();
+        for (String key : store.list(prefix)) {
+            String rest = key.substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                byClass.computeIfAbsent(rest.substring(0, slash), c -> new ArrayList<>());
+                if (isImage(rest)) {
+                    byClass.get(rest.substring(0, slash)).add(key);
+                }
+            }
         }
-        if (classDirs.isEmpty()) {
-            throw new DatasetException("dataset.path " + root + ": no class sub-directories (expected ROOT/<class>/<image>)");
+        if (byClass.isEmpty()) {
+            throw new DatasetException("dataset.path " + where + ": no class sub-directories (expected ROOT/<class>/<image>)");
         }
-        List<String> classNames = new ArrayList<>();
+        List<String> classNames = new ArrayList<>(byClass.keySet());
         List<byte[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        for (int c = 0; c < classDirs.size(); c++) {
-            Path dir = classDirs.get(c);
-            classNames.add(dir.getFileName().toString());
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(ImageFolder::isImage).sorted().toList();
-            } catch (IOException e) {
-                throw new DatasetException(dir + ": cannot list (" + e.getMessage() + ")", e);
+        for (int c = 0; c < classNames.size(); c++) {
+            List<String> keys = byClass.get(classNames.get(c));
+            if (keys.isEmpty()) {
+                throw new DatasetException(where + classNames.get(c) + ": class directory holds no images");
             }
-            if (files.isEmpty()) {
-                throw new DatasetException(dir + ": class directory holds no images");
-            }
-            for (Path f : files) {
-                images.add(read(f, channels, size));
+            for (String key : keys) {
+                byte[] bytes = store.get(key).orElseThrow(() -> new DatasetException(store.location() + "/" + key
+                        + ": listed but gone"));
+                images.add(decode(bytes, store.location() + "/" + key, channels, size));
                 labels.add(c);
             }
         }
@@ -56,25 +69,24 @@ public final class ImageFolder {
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(images.get(i), 0, pixels, i * per, per);
         }
-        return new LabeledImages("image-folder:" + root, images.size(), channels, size, pixels,
+        return new LabeledImages("image-folder:" + where, images.size(), channels, size, pixels,
                 labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
     }
 
-    private static boolean isImage(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg")
-                || n.endsWith(".bmp") || n.endsWith(".gif"));
+    private static boolean isImage(String key) {
+        String n = key.toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
     }
 
-    private static byte[] read(Path file, int channels, int size) {
+    private static byte[] decode(byte[] bytes, String name, int channels, int size) {
         BufferedImage img;
         try {
-            img = ImageIO.read(file.toFile());
+            img = ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException e) {
-            throw new DatasetException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+            throw new DatasetException(name + ": cannot decode image (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new DatasetException(file + ": not a readable image");
+            throw new DatasetException(name + ": not a readable image");
         }
         int h = img.getHeight();
         int w = img.getWidth();

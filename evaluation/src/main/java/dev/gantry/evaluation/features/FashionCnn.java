@@ -11,8 +11,8 @@ import dev.gantry.model.ParameterScope;
 
 /**
  * A small CNN classifier for 1x32x32 images: three conv stages (32, 64, 128 channels; 3x3 conv,
- * ReLU, 2x2 max-pool), global average pooling, a 128-d ReLU feature layer, and a linear
- * classifier. The feature layer is what FID reads.
+ * ReLU, 2x2 max-pool) down to 128x4x4, a 128-d ReLU feature layer on the flattened maps, and a
+ * linear classifier. The feature layer is what FID reads.
  */
 final class FashionCnn {
     static final int FEATURES = 128;
@@ -26,7 +26,7 @@ final class FashionCnn {
         conv1 = new ConvLayer(scope.child("conv1"), 1, 32, 3, true, false);
         conv2 = new ConvLayer(scope.child("conv2"), 32, 64, 3, true, false);
         conv3 = new ConvLayer(scope.child("conv3"), 64, 128, 3, true, false);
-        features = new LinearLayer(scope.child("features"), 128, FEATURES, false);
+        features = new LinearLayer(scope.child("features"), 128 * 4 * 4, FEATURES, false);
         classifier = new LinearLayer(scope.child("classifier"), FEATURES, classes, false);
     }
 
@@ -34,9 +34,8 @@ final class FashionCnn {
     NDArray features(NDArray x) {
         NDArray h = pool(Activation.relu(conv1.forward(x, Forward.EVAL)));
         h = pool(Activation.relu(conv2.forward(h, Forward.EVAL)));
-        h = Activation.relu(conv3.forward(h, Forward.EVAL));
-        long positions = h.getShape().get(2) * h.getShape().get(3);
-        h = h.sum(new int[] {2, 3}).div(positions);
+        h = pool(Activation.relu(conv3.forward(h, Forward.EVAL)));
+        h = h.reshape(h.getShape().get(0), -1);
         return Activation.relu(features.forward(h, Forward.EVAL));
     }
 

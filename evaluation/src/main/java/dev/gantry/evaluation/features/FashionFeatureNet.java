@@ -42,6 +42,7 @@ public final class FashionFeatureNet implements FeatureExtractor {
     public static final String INFO = "featurenet.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int EVAL_BATCH = 500;
+    public static final int BATCH = 64;
 
     /** How a training run went. */
     public record TrainingReport(int epochs, long steps, double testAccuracy, String weightsSha256) {}
@@ -61,7 +62,7 @@ public final class FashionFeatureNet implements FeatureExtractor {
         if (train.channels() != 1 || train.size() != 32 || train.numClasses() != 10) {
             throw new IllegalArgumentException("fmnist-cnn-v1 trains on 1x32x32 images of 10 classes, got " + train.name());
         }
-        int batch = 128;
+        int batch = BATCH;
         long stepsPerEpoch = train.count() / batch;
         try (FashionFeatureNet net = new FashionFeatureNet(seed)) {
             Adam adam = new Adam(net.registry.trainable(), new Adam.Hyper(1e-3, 0.9, 0.999, 1e-8), net.manager);

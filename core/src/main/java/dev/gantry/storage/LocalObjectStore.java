@@ -1,0 +1,114 @@
+package dev.gantry.storage;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under a root directory. Writes go to a temporary file first and are renamed
+ * into place, so readers never see half an object; putIfAbsent links the temporary file to the
+ * key, which fails if the key exists (the first writer wins, like If-None-Match: *).
+ */
+public final class LocalObjectStore implements ObjectStore {
+    private final Path root;
+
+    public LocalObjectStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public void put(String key, byte[] bytes) {
+        Path target = resolve(key);
+        try {
+            Path tmp = temporary(target, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot write " + key + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] bytes) {
+        Path target = resolve(key);
+        Path tmp = null;
+        try {
+            tmp = temporary(target, bytes);
+            Files.createLink(target, tmp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot write " + key + " (" + e.getMessage() + ")", e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a stray temporary file is harmless: it never matches a key
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        try {
+            return Optional.of(Files.readAllBytes(resolve(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot read " + key + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile)
+                    .map(p -> root.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+                    .filter(k -> k.startsWith(prefix) && !k.contains(".tmp-"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot list " + prefix + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(resolve(key));
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot delete " + key + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    private Path resolve(String key) {
+        Path p = root.resolve(key).normalize();
+        if (key.isEmpty() || !p.startsWith(root) || p.equals(root)) {
+            throw new StorageException(location() + ": key '" + key + "' is outside the store");
+        }
+        return p;
+    }
+
+    private static Path temporary(Path target, byte[] bytes) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId());
+        Files.write(tmp, bytes);
+        return tmp;
+    }
+}
