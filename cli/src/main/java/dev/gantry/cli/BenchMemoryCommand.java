@@ -36,6 +36,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
                 first.step(), last.step(), last.rssMb() - first.rssMb(),
                 (last.rssMb() - first.rssMb()) * 1000 / Math.max(1, last.step() - first.step()),
                 last.liveArrays() - first.liveArrays());
+        // Allocators and the JIT settle during the first part of a run: the second half shows the trend.
+        MemoryBenchmark.Sample middle = samples.get(samples.size() / 2);
+        System.out.printf("second half, step %d to %d: RSS %+.1f MB, live NDArrays %+d%n", middle.step(), last.step(),
+                last.rssMb() - middle.rssMb(), last.liveArrays() - middle.liveArrays());
         return 0;
     }
 }

@@ -41,18 +41,10 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static Result run(Config c, int warmup, int iterations) {
-        ModelConfig model = new ModelConfig(c.imageSize(), c.imageChannels(), c.classes(), c.zDim(),
-                new NetworkConfig(c.gChannels(), c.attention(), true),
-                new NetworkConfig(c.dChannels(), c.attention(), true), AttentionKind.SELF_ATTENTION, 0.1);
-        ExperimentSpec spec = new ExperimentSpec("bench", new DatasetSpec("image-folder", Optional.of("synthetic"),
-                "train", c.imageChannels()), new ExperimentSpec.ModelSpec(c.imageSize(), c.zDim(), model.generator(),
-                model.discriminator(), AttentionKind.SELF_ATTENTION, 0.1),
-                new TrainingSpec(0, warmup + iterations, c.batch(), 1, 1e-4, 4e-4, true, 0.0, 0.9, 1e-8));
         LabeledImages data = synthetic(c, Math.max(c.batch() * 4, 256));
-        List<String> names = data.classNames();
         double[] seconds = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager();
-                TrainingState state = new TrainingState(spec, "", model, names, manager)) {
+                TrainingState state = newState(c, warmup + iterations, data, manager)) {
             Trainer trainer = new Trainer(state, data);
             for (int i = 0; i < warmup + iterations; i++) {
                 long t0 = System.nanoTime();
@@ -62,7 +54,19 @@ public final class TrainBenchmark {
                 }
             }
         }
-        return new Result(seconds, peakRssMb());
+        return new Result(seconds, processMemoryMb("VmHWM"));
+    }
+
+    /** A fresh trial of the configuration's model with the paper's optimiser settings. */
+    static TrainingState newState(Config c, long steps, LabeledImages data, NDManager manager) {
+        ModelConfig model = new ModelConfig(c.imageSize(), c.imageChannels(), c.classes(), c.zDim(),
+                new NetworkConfig(c.gChannels(), c.attention(), true),
+                new NetworkConfig(c.dChannels(), c.attention(), true), AttentionKind.SELF_ATTENTION, 0.1);
+        ExperimentSpec spec = new ExperimentSpec("bench", new DatasetSpec("image-folder", Optional.of("synthetic"),
+                "train", c.imageChannels()), new ExperimentSpec.ModelSpec(c.imageSize(), c.zDim(), model.generator(),
+                model.discriminator(), AttentionKind.SELF_ATTENTION, 0.1),
+                new TrainingSpec(0, steps, c.batch(), 1, 1e-4, 4e-4, true, 0.0, 0.9, 1e-8));
+        return new TrainingState(spec, "", model, data.classNames(), manager);
     }
 
     static LabeledImages synthetic(Config c, int count) {
@@ -82,11 +86,14 @@ public final class TrainBenchmark {
         return new LabeledImages("synthetic", count, c.imageChannels(), c.imageSize(), pixels, labels, names);
     }
 
-    /** The process's peak resident memory (VmHWM), native allocations included. */
-    public static double peakRssMb() {
+    /**
+     * A memory figure of this process from /proc/self/status, in MB, native allocations included:
+     * "VmHWM" (peak resident) or "VmRSS" (current). NaN where there is no /proc.
+     */
+    public static double processMemoryMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field + ":")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

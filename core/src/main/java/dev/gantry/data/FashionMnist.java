@@ -108,7 +108,7 @@ public final class FashionMnist {
             Files.deleteIfExists(partial);
             throw new IOException("HTTP " + response.statusCode() + " for " + f.name());
         }
-        readVerified(dir, new IdxFile(f.name() + ".gz.part", f.sha256()), partial);
+        readVerified(new IdxFile(f.name() + ".gz.part", f.sha256()), partial);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -117,10 +117,10 @@ public final class FashionMnist {
         if (path == null) {
             throw new DatasetException(dir + ": missing " + f.name() + "(.gz)");
         }
-        return readVerified(dir, f, path);
+        return readVerified(f, path);
     }
 
-    private static byte[] readVerified(Path dir, IdxFile f, Path path) {
+    private static byte[] readVerified(IdxFile f, Path path) {
         byte[] bytes;
         try (InputStream raw = Files.newInputStream(path);
                 InputStream in = path.toString().endsWith(".gz") || path.toString().endsWith(".gz.part")

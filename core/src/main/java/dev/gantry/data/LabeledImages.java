@@ -37,6 +37,25 @@ public record LabeledImages(String name, int count, int channels, int size, byte
         }
     }
 
+    /** Images {@code indices} scaled to [-1, 1], concatenated: a (n, channels, size, size) batch. */
+    public float[] batch(int[] indices) {
+        int n = imageBytes();
+        float[] out = new float[indices.length * n];
+        for (int i = 0; i < indices.length; i++) {
+            copyImage(indices[i], out, i * n);
+        }
+        return out;
+    }
+
+    /** Images start .. start+count-1 as a batch. */
+    public float[] range(int start, int count) {
+        int[] indices = new int[count];
+        for (int i = 0; i < count; i++) {
+            indices[i] = start + i;
+        }
+        return batch(indices);
+    }
+
     public int[] classCounts() {
         int[] counts = new int[numClasses()];
         for (int label : labels) {

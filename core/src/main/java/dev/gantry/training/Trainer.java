@@ -122,12 +122,7 @@ public final class Trainer {
     }
 
     private NDArray realImages(NDManager manager, int[] indices) {
-        int per = data.imageBytes();
-        float[] pixels = new float[indices.length * per];
-        for (int i = 0; i < indices.length; i++) {
-            data.copyImage(indices[i], pixels, i * per);
-        }
-        return manager.create(pixels, new Shape(indices.length, data.channels(), data.size(), data.size()));
+        return manager.create(data.batch(indices), new Shape(indices.length, data.channels(), data.size(), data.size()));
     }
 
     private NDArray realLabels(NDManager manager, int[] indices) {
@@ -139,7 +134,7 @@ public final class Trainer {
     }
 
     /** Backward accumulates into .grad: clear it before each network's backward pass. */
-    static void zeroGradients(List<ModelTensor> parameters) {
+    public static void zeroGradients(List<ModelTensor> parameters) {
         try (NoGrad ignored = new NoGrad()) {
             for (ModelTensor p : parameters) {
                 JniUtils.zeroGrad((PtNDArray) p.array());

@@ -51,15 +51,10 @@ public final class ReferenceStatistics {
         for (int c = 0; c < classes; c++) {
             perClass[c] = new StatsAccumulator(extractor.featureDim());
         }
-        int per = data.imageBytes();
         int dim = extractor.featureDim();
         for (int start = 0; start < data.count(); start += BATCH) {
             int n = Math.min(BATCH, data.count() - start);
-            float[] images = new float[n * per];
-            for (int i = 0; i < n; i++) {
-                data.copyImage(start + i, images, i * per);
-            }
-            float[] f = extractor.features(images, n, data.channels(), data.size());
+            float[] f = extractor.features(data.range(start, n), n, data.channels(), data.size());
             all.add(f, n);
             for (int i = 0; i < n; i++) {
                 float[] row = new float[dim];

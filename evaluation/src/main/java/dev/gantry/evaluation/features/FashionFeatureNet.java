@@ -22,6 +22,7 @@ import dev.gantry.model.ParameterScope;
 import dev.gantry.model.TensorRegistry;
 import dev.gantry.training.Adam;
 import dev.gantry.training.DataOrder;
+import dev.gantry.training.Trainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,9 +81,7 @@ public final class FashionFeatureNet implements FeatureExtractor {
                             labels[i] = train.labels()[indices[i]];
                         }
                         NDArray oneHot = net.manager.create(labels).oneHot(10);
-                        for (ModelTensor p : net.registry.trainable()) {
-                            JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p.array());
-                        }
+                        Trainer.zeroGradients(net.registry.trainable());
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray loss = net.network.logits(x).logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
                             gc.backward(loss);
@@ -135,13 +134,10 @@ public final class FashionFeatureNet implements FeatureExtractor {
         try (NoGrad ignored = new NoGrad()) {
             for (int start = 0; start < data.count(); start += EVAL_BATCH) {
                 int n = Math.min(EVAL_BATCH, data.count() - start);
-                int[] indices = new int[n];
-                for (int i = 0; i < n; i++) {
-                    indices[i] = start + i;
-                }
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    long[] predicted = network.logits(images(manager, data, indices)).argMax(1).toLongArray();
+                    NDArray batch = manager.create(data.range(start, n), new Shape(n, 1, data.size(), data.size()));
+                    long[] predicted = network.logits(batch).argMax(1).toLongArray();
                     for (int i = 0; i < n; i++) {
                         if (predicted[i] == data.labels()[start + i]) {
                             correct++;
@@ -222,11 +218,6 @@ public final class FashionFeatureNet implements FeatureExtractor {
     }
 
     private static NDArray images(NDManager manager, LabeledImages data, int[] indices) {
-        int per = data.imageBytes();
-        float[] pixels = new float[indices.length * per];
-        for (int i = 0; i < indices.length; i++) {
-            data.copyImage(indices[i], pixels, i * per);
-        }
-        return manager.create(pixels, new Shape(indices.length, data.channels(), data.size(), data.size()));
+        return manager.create(data.batch(indices), new Shape(indices.length, data.channels(), data.size(), data.size()));
     }
 }
