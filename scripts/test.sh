@@ -5,5 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --numpy
-export TORCH_CPP_LOG_LEVEL=ERROR
 exec mvn -B install "$@"

@@ -18,8 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "fid", mixinStandardHelpOptions = true,
-        description = {"Frechet distance of two synthetic d-dimensional statistics (default 2048, as Inception pool3):",
-                "gantry's eigenvalue method vs pytorch-fid's scipy.linalg.sqrtm where /usr/bin/python3 has SciPy.",
+        description = {"Time the Frechet distance against pytorch-fid's scipy.linalg.sqrtm.",
+                "Two synthetic d-dimensional statistics (default 2048, as Inception pool3); the sqrtm side runs",
+                "where /usr/bin/python3 has NumPy and SciPy.",
                 "Prints both values, their relative difference and the time ratio."})
 final class BenchFidCommand implements Callable<Integer> {
     @Option(names = "--dim", defaultValue = "2048", description = "feature dimension (default: ${DEFAULT-VALUE})")

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "memory", mixinStandardHelpOptions = true,
-        description = {"Train a small model for many steps and print resident memory and live NDArrays;",
-                "prints the growth between the first sample after warm-up and the last."},
+        description = {"Print resident memory and live NDArrays over many training steps.",
+                "Trains a small model; prints the growth over the whole run and over its second half."},
         footer = {"", "Example:", "  gantry bench memory --steps 10000 --every 1000"})
 final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10000", description = "training steps (default: ${DEFAULT-VALUE})")

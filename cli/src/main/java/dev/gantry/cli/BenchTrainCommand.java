@@ -18,8 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Time one D+G iteration: gantry, and PyTorch eager running the same architecture where a",
-                "python3 with torch is found (Debian: apt-get install python3-torch). Prints medians and the ratio."},
+        description = {"Time one D+G training iteration, against PyTorch eager where available.",
+                "PyTorch runs the same architecture where a python3 with torch is found (Debian: apt-get install",
+                "python3-torch). Prints medians, iterations/s, peak memory and the time ratio."},
         footer = {"", "Examples:", "  gantry bench train", "  gantry bench train --only small --iterations 20"})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "10", description = "timed iterations (default: ${DEFAULT-VALUE})")

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"Compute FID and intra-FID of a checkpoint in this process, against the real images of its",
-                "dataset. Real statistics are cached per (dataset, split, extractor, image size)."},
+        description = {"Compute FID and intra-FID of a checkpoint in this process.",
+                "Compares with the real images of the checkpoint's dataset; real statistics are cached per",
+                "(dataset, split, extractor, image size)."},
         footer = {"", "Example:", "  gantry evaluate runs/a --split test",
                 "", "With the fmnist-cnn-v1 extractor the metrics are named fid[fmnist-cnn-v1] and",
                 "intra-fid[fmnist-cnn-v1]: they are not comparable with published (Inception) FIDs."})

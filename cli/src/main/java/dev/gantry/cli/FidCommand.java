@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "fid", mixinStandardHelpOptions = true,
-        description = {"Frechet distance between two sets of statistics, like pytorch-fid's command line.",
+        description = {"Print the FID of two sets of statistics, like pytorch-fid's command line.",
                 "A and B are pytorch-fid .npz files (arrays mu and sigma)."},
         footer = {"", "Example:", "  gantry fid real_stats.npz generated_stats.npz",
                 "", "Prints 'FID: <value>'. Image folders need a feature extractor (not available yet)."})

@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 @Command(name = "selftest", mixinStandardHelpOptions = true,
-        description = {"Check this machine's engine against independent references: convolution input",
-                "gradients against float64 (guarding a libtorch 2.7.1 / oneDNN bug), spectral norm against an",
-                "exact SVD, self-attention identity at gamma=0. Exit status 3 if any check fails."})
+        description = {"Check this machine's engine against independent references.",
+                "Convolution input gradients against float64 (guarding a libtorch 2.7.1 / oneDNN bug), spectral",
+                "norm against an exact SVD, self-attention identity at gamma=0. Exit status 3 if any check fails."})
 final class SelftestCommand implements Callable<Integer> {
     @Override
     public Integer call() {

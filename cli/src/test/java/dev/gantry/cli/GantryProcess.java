@@ -24,7 +24,6 @@ final class GantryProcess {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().put("GANTRY_THREADS", "2");
-        pb.environment().put("TORCH_CPP_LOG_LEVEL", "ERROR");
         Path out = workDir.resolve("stdout-" + System.nanoTime());
         Path err = workDir.resolve("stderr-" + System.nanoTime());
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
