@@ -2,6 +2,7 @@ package dev.gantry.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.bench.TrainBenchmark;
 import dev.gantry.evaluation.FrechetDistance;
 import dev.gantry.evaluation.GaussianStats;
 import dev.gantry.evaluation.Npz;
@@ -10,7 +11,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -43,7 +43,7 @@ final class BenchFidCommand implements Callable<Integer> {
             value = FrechetDistance.between(a, b);
             seconds[r] = (System.nanoTime() - t0) / 1e9;
         }
-        double gantry = median(seconds);
+        double gantry = TrainBenchmark.median(seconds);
         System.out.printf("d=%d  gantry eigenvalue method: FID %.12f  median %.3f s%n", dim, value, gantry);
         Path dir = Files.createTempDirectory("gantry-bench-fid");
         Npz.writeStats(dir.resolve("a.npz"), a);
@@ -66,7 +66,7 @@ final class BenchFidCommand implements Callable<Integer> {
             for (int i = 0; i < ref.length; i++) {
                 ref[i] = json.path("seconds").get(i).asDouble();
             }
-            double scipy = median(ref);
+            double scipy = TrainBenchmark.median(ref);
             double scipyValue = json.path("fid").asDouble();
             System.out.printf("d=%d  scipy.linalg.sqrtm (pytorch-fid): FID %.12f  median %.3f s%n", dim, scipyValue, scipy);
             System.out.printf("relative difference %.2e; speed ratio sqrtm/gantry %.2fx (target >= 8x)%n",
@@ -110,11 +110,5 @@ final class BenchFidCommand implements Callable<Integer> {
             acc.add(rows, size);
         }
         return acc.stats();
-    }
-
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -59,7 +59,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     List<Double> times = new ArrayList<>();
                     torch.path("times").forEach(n -> times.add(n.asDouble()));
                     double[] s = times.stream().mapToDouble(Double::doubleValue).toArray();
-                    double median = new TrainBenchmark.Result(s, 0).median();
+                    double median = TrainBenchmark.median(s);
                     print("pytorch " + torch.path("torch").asText(), median, torch.path("peak_rss_mb").asDouble(), "");
                     System.out.printf("  ratio gantry/pytorch time %.3f (below 1.0 = gantry faster)%n", gantry.median() / median);
                 }

@@ -32,10 +32,14 @@ public final class TrainBenchmark {
 
     public record Result(double[] seconds, double peakRssMb) {
         public double median() {
-            double[] s = seconds.clone();
-            Arrays.sort(s);
-            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            return TrainBenchmark.median(seconds);
         }
+    }
+
+    public static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private TrainBenchmark() {}

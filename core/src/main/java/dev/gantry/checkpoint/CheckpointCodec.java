@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.model.ModelConfig;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.model.NoGrad;
+import dev.gantry.model.TensorValues;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.training.Adam;
@@ -183,23 +184,8 @@ public final class CheckpointCodec {
                     throw new CheckpointException(location + ": tensor " + e.getKey() + " has shape "
                             + java.util.Arrays.toString(t.shape()) + ", the model expects " + target.getShape());
                 }
-                replaceContents(target, t.values(), trainable.getOrDefault(e.getKey(), false));
+                TensorValues.replace(target, t.values(), trainable.getOrDefault(e.getKey(), false));
             }
-        }
-    }
-
-    /**
-     * Gives {@code target} new values while keeping its identity (layers hold the reference).
-     * The values are copied into torch-owned memory first: an array made from a Java buffer
-     * shares that buffer, which would not outlive the temporary wrapper.
-     */
-    private static void replaceContents(NDArray target, float[] values, boolean trainable) {
-        NDManager manager = target.getManager();
-        try (NDArray wrapped = manager.create(values, target.getShape())) {
-            target.intern(wrapped.duplicate());
-        }
-        if (trainable) {
-            target.setRequiresGradient(true);
         }
     }
 

@@ -20,6 +20,7 @@ import dev.gantry.model.ModelTensor;
 import dev.gantry.model.NoGrad;
 import dev.gantry.model.ParameterScope;
 import dev.gantry.model.TensorRegistry;
+import dev.gantry.model.TensorValues;
 import dev.gantry.training.Adam;
 import dev.gantry.training.DataOrder;
 import dev.gantry.training.Trainer;
@@ -121,9 +122,7 @@ public final class FashionFeatureNet implements FeatureExtractor {
                 net.close();
                 throw new CheckpointException(dir + "/" + WEIGHTS + ": tensor " + t.name() + " missing or of the wrong shape");
             }
-            try (NDArray wrapped = net.manager.create(s.values(), t.array().getShape())) {
-                t.array().intern(wrapped.duplicate());
-            }
+            TensorValues.replace(t.array(), s.values(), false);
         }
         return net;
     }
