@@ -1,0 +1,102 @@
+package dev.gantry.transport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates gantry's topics (idempotently) and configures the worker share groups. Run by the
+ * coordinator at start; safe to run again against a cluster that already has everything.
+ */
+public final class TopicSetup {
+    /**
+     * @param partitions partitions of every topic (more partitions spread load over more brokers;
+     *     share groups let any number of workers read one partition, so workers never need more)
+     * @param replicationFactor 1 for a single broker, 3 for a production cluster
+     * @param lockDurationMs how long a worker holds a task before it must renew or lose it
+     */
+    public record Layout(int partitions, short replicationFactor, int lockDurationMs) {
+        public Layout {
+            if (partitions < 1) {
+                throw new IllegalArgumentException("topic partitions must be at least 1 (got " + partitions + ")");
+            }
+            if (replicationFactor < 1) {
+                throw new IllegalArgumentException("replication factor must be at least 1 (got " + replicationFactor + ")");
+            }
+            if (lockDurationMs < 1000) {
+                throw new IllegalArgumentException("task lock duration must be at least 1000 ms (got " + lockDurationMs + ")");
+            }
+        }
+
+        public static Layout singleBroker() {
+            return new Layout(4, (short) 1, 15_000);
+        }
+    }
+
+    private TopicSetup() {}
+
+    public static void ensure(KafkaSettings settings, Layout layout) {
+        try (Admin admin = Admin.create(settings.properties(Map.of("client.id", "gantry-setup")))) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : Topics.ALL) {
+                if (!existing.contains(topic)) {
+                    NewTopic t = new NewTopic(topic, layout.partitions(), layout.replicationFactor());
+                    if (topic.equals(Topics.TRIAL_STATE)) {
+                        t.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
+                    } else if (topic.equals(Topics.WORKER_PROGRESS)) {
+                        t.configs(Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis())));
+                    } else {
+                        t.configs(Map.of("retention.ms", "-1"));
+                    }
+                    missing.add(t);
+                }
+            }
+            createAll(admin, missing);
+            for (String group : List.of(Topics.TRAIN_WORKERS, Topics.EVAL_WORKERS)) {
+                Collection<AlterConfigOp> ops = List.of(
+                        set("share.auto.offset.reset", "earliest"),
+                        set("share.record.lock.duration.ms", String.valueOf(layout.lockDurationMs())),
+                        set("share.renew.acknowledge.enable", "true"));
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), ops))
+                        .all().get(60, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            throw new TransportException("setting up Kafka topics at " + settings.bootstrapServers() + " failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TransportException("Kafka at " + settings.bootstrapServers() + " did not answer within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException("interrupted while setting up Kafka topics", e);
+        }
+    }
+
+    private static void createAll(Admin admin, List<NewTopic> topics) throws InterruptedException,
+            ExecutionException, java.util.concurrent.TimeoutException {
+        for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e : admin.createTopics(topics).values().entrySet()) {
+            try {
+                e.getValue().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException ex) {
+                if (!(ex.getCause() instanceof TopicExistsException)) {
+                    throw ex;
+                }
+            }
+        }
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+}
