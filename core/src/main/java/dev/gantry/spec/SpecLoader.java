@@ -21,7 +21,7 @@ import java.util.Set;
  * field is checked. All problems are reported together, each with file, line and field.
  */
 public final class SpecLoader {
-    private static final Set<String> TOP = Set.of("name", "dataset", "model", "training");
+    private static final Set<String> TOP = Set.of("name", "dataset", "model", "training", "experiment");  // experiment: PlanLoader
     private static final Set<String> DATASET = Set.of("kind", "path", "split", "channels");
     private static final Set<String> MODEL = Set.of("imageSize", "zDim", "generator", "discriminator",
             "attentionBlock", "bnMomentum");

@@ -1,0 +1,36 @@
+package dev.gantry.spec;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated experiment: the trials it expands into and how the distributed runtime runs them.
+ * Built by {@link PlanLoader} from a spec file with an optional {@code experiment:} section.
+ *
+ * @param segmentSteps generator steps per training task (a worker's unit of work)
+ * @param keepLatest checkpoints kept per trial besides the best by FID
+ */
+public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest) {
+
+    /**
+     * One trial: the base spec with grid values and a seed applied.
+     *
+     * @param label short human name, e.g. "lrD=1e-4,seed=2"
+     * @param overrides field path -> value, as written in the grid or variant
+     * @param specYaml the trial's complete spec (no experiment section), what workers train
+     */
+    public record Trial(String label, Map<String, String> overrides, long seed, String specYaml, ExperimentSpec spec) {}
+
+    /**
+     * When and how eval workers measure a trial.
+     *
+     * @param everySteps evaluate steps that are multiples of this; 0 for only the final step
+     * @param samplesPerClass generated images per class; 0 for the real split's class counts
+     */
+    public record Evaluation(long everySteps, boolean finalStep, String extractor, String split, int samplesPerClass,
+            long seed) {
+        public boolean due(long step, long totalSteps) {
+            return (finalStep && step == totalSteps) || (everySteps > 0 && step > 0 && step % everySteps == 0);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.gantry.worker;
+
+import dev.gantry.storage.Stores;
+import ai.djl.ndarray.NDManager;
+import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.checkpoint.CheckpointStore;
+import dev.gantry.data.Datasets;
+import dev.gantry.data.FashionMnist;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.evaluation.CheckpointEvaluator;
+import dev.gantry.evaluation.ClassStatistics;
+import dev.gantry.evaluation.ReferenceStatistics;
+import dev.gantry.evaluation.features.FashionFeatureNet;
+import dev.gantry.evaluation.features.FeatureExtractor;
+import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.EvaluationTask;
+import dev.gantry.spec.DatasetSpec;
+import dev.gantry.training.TrainingState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates one checkpoint: FID and intra-FID of its generator against the real split's cached
+ * statistics. Deterministic for (checkpoint, eval seed, sample counts), so a redelivered
+ * evaluation publishes the same numbers under the same key.
+ */
+final class EvaluationRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EvaluationRunner.class);
+
+    private final Stores stores;
+    private final WorkerSettings settings;
+    private final Map<String, ClassStatistics> reference = new HashMap<>();
+    private FashionFeatureNet featureNet;
+
+    EvaluationRunner(Stores stores, WorkerSettings settings) {
+        this.stores = stores;
+        this.settings = settings;
+    }
+
+    static String metricDefinition(EvaluationTask task) {
+        return "fid[" + task.getExtractorId() + "]/" + task.getSplit() + "/n="
+                + (task.getSamplesPerClass() == 0 ? "class-counts" : String.valueOf(task.getSamplesPerClass()))
+                + "/seed=" + task.getEvalSeed();
+    }
+
+    EvaluationResult run(EvaluationTask task) throws IOException {
+        long started = System.nanoTime();
+        FeatureExtractor extractor = extractor(task.getExtractorId());
+        Stores.Location at = stores.locate(task.getCheckpoint().getUri());
+        Map<String, byte[]> files = new CheckpointStore(at.store()).read(at.keyPrefix());
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = CheckpointCodec.decode(files, manager, task.getCheckpoint().getUri())) {
+            DatasetSpec ds = state.spec().dataset();
+            DatasetSpec realSpec = new DatasetSpec(ds.kind(), ds.path(), task.getSplit(), ds.channels());
+            int size = state.modelConfig().imageSize();
+            ClassStatistics real = reference(realSpec, size, extractor);
+            int[] counts = null;
+            if (task.getSamplesPerClass() > 0) {
+                counts = new int[state.classNames().size()];
+                Arrays.fill(counts, task.getSamplesPerClass());
+            }
+            CheckpointEvaluator.Result result = CheckpointEvaluator.evaluate(state.model(), state.classNames(), extractor,
+                    real, counts, task.getEvalSeed(), n -> { });
+            EvaluationResult.Builder b = EvaluationResult.newBuilder().setTrial(task.getTrial())
+                    .setStep(task.getCheckpoint().getStep()).setCheckpoint(task.getCheckpoint())
+                    .setExtractorId(task.getExtractorId()).setMetricDefinition(metricDefinition(task))
+                    .setFid(result.fid()).setIntraFid(result.intraFid().mean())
+                    .putAllPerClassFid(result.intraFid().perClass()).setWorkerId(settings.workerId())
+                    .setComputedAtMs(System.currentTimeMillis()).setSamplesPerClass(task.getSamplesPerClass())
+                    .setSeconds((System.nanoTime() - started) / 1e9).setRequestedAtMs(task.getRequestedAtMs());
+            return b.build();
+        }
+    }
+
+    private ClassStatistics reference(DatasetSpec spec, int size, FeatureExtractor extractor) throws IOException {
+        String key = spec + "@" + size + "/" + extractor.id();
+        ClassStatistics cached = reference.get(key);
+        if (cached == null) {
+            LabeledImages data = Datasets.open(spec, size, settings.cacheDir().resolve("datasets").resolve("fashion-mnist"));
+            cached = ReferenceStatistics.loadOrCompute(data, extractor, settings.cacheDir().resolve("stats"));
+            reference.put(key, cached);
+        }
+        return cached;
+    }
+
+    private FeatureExtractor extractor(String id) {
+        if (!FashionFeatureNet.ID.equals(id)) {
+            throw new IllegalArgumentException("extractor '" + id + "' is not available on this worker (supported: "
+                    + FashionFeatureNet.ID + ")");
+        }
+        if (featureNet == null) {
+            Path dir = settings.featurenetDir();
+            if (!Files.isRegularFile(dir.resolve(FashionFeatureNet.WEIGHTS))) {
+                trainFeatureNet(dir);
+            }
+            featureNet = FashionFeatureNet.load(dir);
+        }
+        return featureNet;
+    }
+
+    /** First use on a fresh machine: train the deterministic classifier once (a few minutes on 2 cores). */
+    private void trainFeatureNet(Path dir) {
+        log.warn("{} not found in {}: training it now (3 epochs, deterministic)", FashionFeatureNet.ID, dir);
+        Path download = settings.cacheDir().resolve("datasets").resolve("fashion-mnist");
+        LabeledImages train = FashionMnist.load(null, "train", 32, download);
+        LabeledImages test = FashionMnist.load(null, "test", 32, download);
+        try {
+            FashionFeatureNet.TrainingReport report = FashionFeatureNet.train(train, test, 3, 0, dir, step -> { });
+            log.warn("{} trained: test accuracy {}", FashionFeatureNet.ID, report.testAccuracy());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (featureNet != null) {
+            featureNet.close();
+        }
+    }
+}

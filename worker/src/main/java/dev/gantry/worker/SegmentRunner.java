@@ -1,0 +1,124 @@
+package dev.gantry.worker;
+
+import dev.gantry.storage.Stores;
+import ai.djl.ndarray.NDManager;
+import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.checkpoint.CheckpointStore;
+import dev.gantry.checkpoint.Manifest;
+import dev.gantry.data.Datasets;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.TrainingTask;
+import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.spec.SpecLoader;
+import dev.gantry.training.StepStats;
+import dev.gantry.training.Trainer;
+import dev.gantry.training.TrainingState;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Runs one training segment: loads (or creates) the start state, trains to the task's end step,
+ * and commits the checkpoint. Pure with respect to the task: the same task always commits the
+ * same bytes, which is what makes redelivery harmless.
+ */
+final class SegmentRunner {
+    /** What a segment did; {@code stats} is null when the checkpoint already existed. */
+    record Outcome(CheckpointRef checkpoint, boolean alreadyCommitted, StepStats stats, double segmentSeconds,
+            double trainingSeconds) {}
+
+    interface ProgressListener {
+        void onStep(StepStats stats, double stepsPerSecond);
+    }
+
+    /** The start checkpoint is missing, corrupt or unreadable: the trial must fall back to an earlier one. */
+    static final class UnusableStartException extends RuntimeException {
+        UnusableStartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final Stores stores;
+    private final Path datasetCache;
+    private final Map<String, LabeledImages> datasets = new HashMap<>();
+
+    SegmentRunner(Stores stores, Path datasetCache) {
+        this.stores = stores;
+        this.datasetCache = datasetCache;
+    }
+
+    static String checkpointUri(String trialPrefix, long step) {
+        String base = trialPrefix.endsWith("/") ? trialPrefix : trialPrefix + "/";
+        return base + String.format("step-%08d/", step);
+    }
+
+    Outcome run(TrainingTask task, ProgressListener progress) {
+        long started = System.nanoTime();
+        ExperimentSpec spec = SpecLoader.parse(task.getSpecYaml(), "task " + task.getTaskId() + " spec");
+        if (!spec.trajectoryHash().equals(task.getSpecHash())) {
+            throw new CheckpointException("task " + task.getTaskId() + ": its spec hashes to " + spec.trajectoryHash()
+                    + " but the task says " + task.getSpecHash());
+        }
+        String endUri = checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
+        Stores.Location end = stores.locate(endUri);
+        CheckpointStore endStore = new CheckpointStore(end.store());
+        if (endStore.exists(end.keyPrefix())) {
+            return new Outcome(ref(end, endUri, task.getToStep()), true, null, seconds(started), 0);
+        }
+        LabeledImages data = datasets.computeIfAbsent(spec.dataset() + "@" + spec.model().imageSize(),
+                k -> Datasets.open(spec.dataset(), spec.model().imageSize(), datasetCache.resolve("datasets").resolve("fashion-mnist")));
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = startState(task, spec, data, manager)) {
+            Trainer trainer = new Trainer(state, data);
+            long trainStart = System.nanoTime();
+            StepStats last = null;
+            for (long s = task.getFromStep(); s < task.getToStep(); s++) {
+                last = trainer.step();
+                double elapsed = seconds(trainStart);
+                progress.onStep(last, (s + 1 - task.getFromStep()) / Math.max(elapsed, 1e-9));
+            }
+            double trainingSeconds = seconds(trainStart);
+            Map<String, byte[]> files = CheckpointCodec.encode(state);
+            CheckpointStore.Outcome outcome = endStore.commit(end.keyPrefix(), state.step(), spec.trajectoryHash(), files);
+            return new Outcome(ref(end, endUri, state.step()), outcome == CheckpointStore.Outcome.ALREADY_COMMITTED, last,
+                    seconds(started), trainingSeconds);
+        }
+    }
+
+    private TrainingState startState(TrainingTask task, ExperimentSpec spec, LabeledImages data, NDManager manager) {
+        if (task.getFromStep() == 0) {
+            return new TrainingState(spec, task.getSpecYaml(), spec.model().resolve(data.channels(), data.numClasses()),
+                    data.classNames(), manager);
+        }
+        if (!task.hasStart()) {
+            throw new IllegalArgumentException("task " + task.getTaskId() + ": starts at step " + task.getFromStep()
+                    + " but names no start checkpoint");
+        }
+        Stores.Location start = stores.locate(task.getStart().getUri());
+        TrainingState state;
+        try {
+            Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix());
+            state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
+        } catch (CheckpointException e) {
+            throw new UnusableStartException(e.getMessage(), e);
+        }
+        if (state.step() != task.getFromStep() || !state.spec().trajectoryHash().equals(task.getSpecHash())) {
+            state.close();
+            throw new CheckpointException(task.getStart().getUri() + ": holds step " + state.step()
+                    + " of another trajectory than task " + task.getTaskId() + " expects");
+        }
+        return state;
+    }
+
+    private static CheckpointRef ref(Stores.Location location, String uri, long step) {
+        byte[] manifest = location.store().get(location.keyPrefix() + Manifest.FILE_NAME)
+                .orElseThrow(() -> new CheckpointException(uri + ": manifest vanished after commit"));
+        return CheckpointRef.newBuilder().setUri(uri).setStep(step).setManifestSha256(Manifest.sha256(manifest)).build();
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.gantry.worker;
+
+import dev.gantry.evaluation.features.FashionFeatureNet;
+import dev.gantry.runtime.EngineSetup;
+import dev.gantry.selftest.Check;
+import dev.gantry.selftest.SelfTest;
+import dev.gantry.storage.S3Settings;
+import dev.gantry.transport.KafkaSettings;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Entry point of a worker process: {@code train|eval [--bootstrap H:P] [--worker-id ID]
+ * [--threads N] [--cache DIR] [--featurenet DIR] [--progress-ms MS] [--max-deliveries N]}.
+ * Kafka and S3 settings come from the environment (GANTRY_KAFKA_*, GANTRY_S3_*, AWS_*), flags win.
+ * {@code gantry worker} on the command line calls this; local mode starts it as a process.
+ */
+public final class WorkerMain {
+    /** Exit status when the numerics self-test fails: this machine must not train. */
+    public static final int NUMERICS = 3;
+    public static final int BAD_INPUT = 2;
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) throws Exception {
+        if (args.length == 0 || !(args[0].equals("train") || args[0].equals("eval"))) {
+            System.err.println("usage: worker train|eval [--bootstrap HOST:PORT] [--worker-id ID] [--threads N] "
+                    + "[--cache DIR] [--featurenet DIR] [--progress-ms MS] [--max-deliveries N]");
+            return BAD_INPUT;
+        }
+        WorkerSettings settings;
+        try {
+            settings = settings(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return BAD_INPUT;
+        }
+        EngineSetup.configure(settings.threads());
+        if (args[0].equals("train")) {
+            List<Check> checks = SelfTest.run();
+            if (!SelfTest.allPassed(checks)) {
+                checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
+                System.err.println("refusing to train: the numerics self-test failed");
+                return NUMERICS;
+            }
+            try (TrainingWorker worker = new TrainingWorker(settings)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+                worker.run();
+            }
+        } else {
+            try (EvalWorker worker = new EvalWorker(settings)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+                worker.run();
+            }
+        }
+        return 0;
+    }
+
+    static WorkerSettings settings(String[] args) throws Exception {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("worker: expected --flag value pairs, got '" + args[i] + "'");
+            }
+            flags.put(args[i].substring(2), args[++i]);
+        }
+        for (String flag : flags.keySet()) {
+            if (!List.of("bootstrap", "worker-id", "threads", "cache", "featurenet", "progress-ms", "max-deliveries")
+                    .contains(flag)) {
+                throw new IllegalArgumentException("worker: unknown flag --" + flag);
+            }
+        }
+        Path cache = Path.of(flags.getOrDefault("cache", WorkerSettings.defaultCacheDir().toString()));
+        String id = flags.getOrDefault("worker-id", args[0] + "-" + InetAddress.getLocalHost().getHostName()
+                .replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid());
+        return new WorkerSettings(id, KafkaSettings.from(flags.get("bootstrap"), System.getenv()),
+                S3Settings.fromEnvironment(), number(flags, "threads", EngineSetup.configure(null)),
+                Duration.ofMillis(number(flags, "progress-ms", 2000)), number(flags, "max-deliveries", 4),
+                Path.of(flags.getOrDefault("featurenet", cache.resolve("featurenets").resolve(FashionFeatureNet.ID)
+                        .toString())), cache);
+    }
+
+    private static int number(Map<String, String> flags, String name, int fallback) {
+        String v = flags.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("worker: --" + name + " must be a whole number (got '" + v + "')");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.gantry.worker;
+
+import dev.gantry.storage.S3Settings;
+import dev.gantry.transport.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a worker process is configured with, validated on construction.
+ *
+ * @param workerId shown in status and carried in every message this worker sends
+ * @param threads intra-op threads for PyTorch (results are bitwise reproducible per thread count)
+ * @param progressEvery how often a training worker reports progress during a segment
+ * @param maxDeliveries after this many failed deliveries of one task it is parked as failed
+ * @param featurenetDir weights of fmnist-cnn-v1 (trained on first use when absent)
+ * @param cacheDir datasets and reference statistics
+ */
+public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
+        int maxDeliveries, Path featurenetDir, Path cacheDir) {
+    public WorkerSettings {
+        if (workerId == null || !workerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("worker id '" + workerId + "': 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("worker threads must be at least 1 (got " + threads + ")");
+        }
+        if (progressEvery.isNegative() || progressEvery.isZero()) {
+            throw new IllegalArgumentException("progress interval must be positive (got " + progressEvery + ")");
+        }
+        if (maxDeliveries < 1) {
+            throw new IllegalArgumentException("max deliveries must be at least 1 (got " + maxDeliveries + ")");
+        }
+    }
+
+    public static Path defaultCacheDir() {
+        return Path.of(System.getProperty("user.home"), ".cache", "gantry");
+    }
+}
