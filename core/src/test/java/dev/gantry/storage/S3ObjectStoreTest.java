@@ -11,7 +11,6 @@ import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.data.ImageFolder;
 import dev.gantry.data.LabeledImages;
-import dev.gantry.testing.S3MockServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -54,6 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", logDir.toString());
         p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");  // topics come from TopicSetup, with their configs
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "4");
         p.put("transaction.state.log.replication.factor", "1");

@@ -56,8 +56,23 @@ public final class TrainingWorker implements AutoCloseable {
         while (!stopping.get()) {
             var next = queue.next(Duration.ofSeconds(1));
             if (next.isPresent()) {
-                handle(next.get());
+                try {
+                    handle(next.get());
+                } catch (RuntimeException e) {
+                    // Kafka trouble mid-task (e.g. the lock was lost): the record returns to the queue; keep working.
+                    log.error("task at {} abandoned: {}", Messages.where(next.get()), e.toString());
+                    releaseQuietly(next.get());
+                }
             }
+        }
+    }
+
+    /** Explicit acknowledgement: every record must be answered before the next poll, even an abandoned one. */
+    private void releaseQuietly(ConsumerRecord<String, byte[]> record) {
+        try {
+            queue.retryLater(record);
+        } catch (RuntimeException e) {
+            log.warn("could not release {}: {}", Messages.where(record), e.toString());
         }
     }
 

@@ -1,6 +1,5 @@
-package dev.gantry.testing;
+package dev.gantry.storage;
 
-import dev.gantry.storage.S3Settings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,7 +14,9 @@ import java.util.Optional;
 
 /**
  * A real S3Mock server (Adobe S3Mock's exec jar, copied from Maven Central by the build) in its
- * own process on free loopback ports, with its store in a temporary directory.
+ * own process on free loopback ports, with its objects under a work directory: the S3 store of
+ * local mode and of the tests. The jar's path comes from the system property gantry.s3mock.jar,
+ * which the ./gantry launcher and the Maven build set.
  */
 public final class S3MockServer implements AutoCloseable {
     private final Process process;
@@ -31,7 +32,7 @@ public final class S3MockServer implements AutoCloseable {
     public static S3MockServer start(Path workDir) throws IOException, InterruptedException {
         String jar = System.getProperty("gantry.s3mock.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("S3Mock exec jar not found at " + jar + " (built by 'mvn process-test-resources')");
+            throw new IllegalStateException("S3Mock exec jar not found at " + jar + " (the build copies it to local/target/s3mock; run 'mvn install')");
         }
         int http = freePort();
         int https = freePort();

@@ -1,0 +1,244 @@
+package dev.gantry.coordinator;
+
+import dev.gantry.checkpoint.Manifest;
+import dev.gantry.proto.v1.CheckpointEvent;
+import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.ExperimentCommand;
+import dev.gantry.proto.v1.TaskFailure;
+import dev.gantry.proto.v1.TrainingTask;
+import dev.gantry.proto.v1.TrialState;
+import dev.gantry.proto.v1.WorkerProgress;
+import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.PlanLoader;
+import dev.gantry.spec.SpecException;
+import dev.gantry.storage.Stores;
+import dev.gantry.transport.Messages;
+import dev.gantry.transport.Publisher;
+import dev.gantry.transport.TopicSetup;
+import dev.gantry.transport.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator process: rebuilds its view from the compacted trial-state topic, then
+ * consumes commands, checkpoint events, evaluation results, failures and progress, and
+ * publishes what {@link TrialScheduler} decides. Input offsets are committed only after the
+ * outputs are on the broker, and every decision is idempotent, so a crash at any point loses
+ * nothing: the restarted coordinator re-reads what it had not committed and decides the same.
+ */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+    private static final List<String> INPUTS = List.of(Topics.EXPERIMENT_COMMANDS, Topics.CHECKPOINT_EVENTS,
+            Topics.EVAL_RESULTS, Topics.TASK_FAILURES, Topics.WORKER_PROGRESS);
+
+    /** Told about every trial state the coordinator stores, and every progress report it sees. */
+    public interface Listener {
+        void trialChanged(TrialState state);
+
+        default void progress(WorkerProgress progress) {}
+
+        default void evaluated(EvaluationResult result) {}
+
+        default void rejected(String experimentId, List<String> problems) {}
+    }
+
+    private final CoordinatorSettings settings;
+    private final TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
+    private final Publisher publisher;
+    private final Stores stores;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    public Coordinator(CoordinatorSettings settings) {
+        this.settings = settings;
+        TopicSetup.ensure(settings.kafka(), settings.layout());
+        publisher = new Publisher(settings.kafka(), "gantry-coordinator");
+        stores = new Stores(settings.s3());
+        rebuild();
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    public List<TrialState> trials() {
+        synchronized (scheduler) {
+            return scheduler.trials();
+        }
+    }
+
+    /** Reads the compacted trial-state topic to its end: the state the previous coordinator left. */
+    private void rebuild() {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.kafka().properties(Map.of(
+                "client.id", "gantry-coordinator-rebuild", "enable.auto.commit", "false")),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.TRIAL_STATE, Duration.ofSeconds(60)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            int restored = 0;
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    try {
+                        scheduler.restore(Messages.decode(r, TrialState.parser(), "TrialState"));
+                        restored++;
+                    } catch (RuntimeException e) {
+                        log.error("ignoring a bad trial state: {}", e.getMessage());
+                    }
+                }
+            }
+            log.info("coordinator rebuilt {} trial states ({} records)", scheduler.trials().size(), restored);
+        }
+    }
+
+    /** Works until {@link #stop}. */
+    public void run() {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.kafka().properties(Map.of(
+                "group.id", Topics.COORDINATOR,
+                "group.protocol", "consumer",
+                "client.id", "gantry-coordinator",
+                "enable.auto.commit", "false",
+                "auto.offset.reset", "earliest",
+                "max.poll.records", "500")), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(INPUTS);
+            while (!stopping.get()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                Actions actions = new Actions();
+                synchronized (scheduler) {
+                    for (ConsumerRecord<String, byte[]> r : records) {
+                        merge(actions, handle(r));
+                    }
+                }
+                apply(actions);
+                consumer.commitSync();
+            }
+        }
+    }
+
+    public void stop() {
+        stopping.set(true);
+    }
+
+    private Actions handle(ConsumerRecord<String, byte[]> r) {
+        try {
+            switch (r.topic()) {
+                case Topics.EXPERIMENT_COMMANDS -> {
+                    return command(Messages.decode(r, ExperimentCommand.parser(), "ExperimentCommand"));
+                }
+                case Topics.CHECKPOINT_EVENTS -> {
+                    return scheduler.checkpointCommitted(Messages.decode(r, CheckpointEvent.parser(), "CheckpointEvent"));
+                }
+                case Topics.EVAL_RESULTS -> {
+                    EvaluationResult result = Messages.decode(r, EvaluationResult.parser(), "EvaluationResult");
+                    listeners.forEach(l -> l.evaluated(result));
+                    return scheduler.evaluated(result);
+                }
+                case Topics.TASK_FAILURES -> {
+                    return scheduler.failed(Messages.decode(r, TaskFailure.parser(), "TaskFailure"));
+                }
+                case Topics.WORKER_PROGRESS -> {
+                    WorkerProgress progress = Messages.decode(r, WorkerProgress.parser(), "WorkerProgress");
+                    listeners.forEach(l -> l.progress(progress));
+                    return scheduler.progress(progress);
+                }
+                default -> {
+                    return new Actions();
+                }
+            }
+        } catch (RuntimeException e) {
+            // A malformed record must not stop the coordinator, nor change any trial: skip it, say where it is.
+            log.error("skipping {}: {}", Messages.where(r), e.getMessage());
+            return new Actions();
+        }
+    }
+
+    private Actions command(ExperimentCommand command) {
+        String id = command.getExperimentId();
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            log.error("rejecting a command for experiment id '{}': 1-100 letters, digits, '.', '_' or '-'", id);
+            return new Actions();
+        }
+        return switch (command.getCommandCase()) {
+            case SUBMIT -> {
+                try {
+                    ExperimentPlan plan = PlanLoader.parse(command.getSubmit().getSpecYaml(), "experiment " + id);
+                    Actions a = scheduler.submit(id, plan, settings.storeRoot());
+                    if (!a.isEmpty()) {
+                        log.info("experiment {}: {} trial(s) of {}", id, plan.trials().size(), plan.name());
+                    }
+                    yield a;
+                } catch (SpecException e) {
+                    log.error("rejecting experiment {}:\n  {}", id, String.join("\n  ", e.problems()));
+                    listeners.forEach(l -> l.rejected(id, e.problems()));
+                    yield new Actions();
+                }
+            }
+            case CANCEL -> scheduler.cancel(id, command.getCancel().getReason().isEmpty() ? "cancelled"
+                    : "cancelled: " + command.getCancel().getReason());
+            default -> {
+                log.error("ignoring a command with no action for experiment {}", id);
+                yield new Actions();
+            }
+        };
+    }
+
+    private static void merge(Actions into, Actions from) {
+        into.tasks.addAll(from.tasks);
+        into.states.addAll(from.states);
+        into.deletions.addAll(from.deletions);
+    }
+
+    /** Tasks, flush, states, flush: a stored state never refers to a task that was not sent. */
+    private void apply(Actions actions) {
+        for (TrainingTask task : actions.tasks) {
+            publisher.send(Topics.TRAINING_TASKS, task.getTrial().getTrialId(), task);
+        }
+        publisher.flush();
+        for (TrialState state : actions.states) {
+            publisher.send(Topics.TRIAL_STATE, state.getTrial().getTrialId(), state);
+        }
+        publisher.flush();
+        for (TrialState state : actions.states) {
+            listeners.forEach(l -> l.trialChanged(state));
+        }
+        for (CheckpointRef c : actions.deletions) {
+            delete(c);
+        }
+    }
+
+    /** Retention: the manifest goes first, so a half-deleted checkpoint is simply not a checkpoint. */
+    private void delete(CheckpointRef checkpoint) {
+        try {
+            Stores.Location at = stores.locate(checkpoint.getUri());
+            at.store().delete(at.keyPrefix() + Manifest.FILE_NAME);
+            for (String key : at.store().list(at.keyPrefix())) {
+                at.store().delete(key);
+            }
+        } catch (RuntimeException e) {
+            log.warn("retention could not delete {}: {}", checkpoint.getUri(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        publisher.close();
+        stores.close();
+    }
+
+}

@@ -1,0 +1,250 @@
+package dev.gantry.coordinator;
+
+import dev.gantry.proto.v1.CheckpointEvent;
+import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.EvaluationPolicy;
+import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.ExperimentSettings;
+import dev.gantry.proto.v1.TaskFailure;
+import dev.gantry.proto.v1.TrainingTask;
+import dev.gantry.proto.v1.TrialRef;
+import dev.gantry.proto.v1.TrialState;
+import dev.gantry.proto.v1.TrialState.Phase;
+import dev.gantry.proto.v1.WorkerProgress;
+import dev.gantry.spec.ExperimentPlan;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The coordinator's decisions, free of I/O: given the current trial states and one event, what
+ * to schedule, which states change and which checkpoints retention removes. Every handler is
+ * idempotent: an event seen twice (a redelivery after a coordinator crash) changes nothing the
+ * second time, so the coordinator can process its input at least once.
+ */
+public final class TrialScheduler {
+    private static final Set<Phase> FINISHED = Set.of(Phase.DONE, Phase.FAILED, Phase.CANCELLED);
+
+    private final Map<String, TrialState> trials = new LinkedHashMap<>();
+    private final Clock clock;
+
+    public interface Clock {
+        long nowMs();
+    }
+
+    public TrialScheduler(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Restores a trial from the compacted trial-state topic. */
+    public void restore(TrialState state) {
+        trials.put(state.getTrial().getTrialId(), state);
+    }
+
+    public Optional<TrialState> trial(String trialId) {
+        return Optional.ofNullable(trials.get(trialId));
+    }
+
+    public List<TrialState> trials() {
+        return List.copyOf(trials.values());
+    }
+
+    public boolean hasExperiment(String experimentId) {
+        return trials.values().stream().anyMatch(t -> t.getTrial().getExperimentId().equals(experimentId));
+    }
+
+    public static String trialId(String experimentId, int index) {
+        return String.format("%s-t%03d", experimentId, index);
+    }
+
+    /** A new experiment: a PENDING trial and its first task per trial. A repeated submit is ignored. */
+    Actions submit(String experimentId, ExperimentPlan plan, String storeRoot) {
+        Actions out = new Actions();
+        if (hasExperiment(experimentId)) {
+            return out;
+        }
+        String root = storeRoot.endsWith("/") ? storeRoot : storeRoot + "/";
+        ExperimentPlan.Evaluation e = plan.evaluation();
+        EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
+                .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
+                .setEvalSeed(e.seed()).build();
+        ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
+                .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
+                .setCheckpointRoot(root + "experiments/" + experimentId + "/").setKeepLatest(plan.keepLatest()).build();
+        for (int i = 0; i < plan.trials().size(); i++) {
+            ExperimentPlan.Trial trial = plan.trials().get(i);
+            TrialState state = TrialState.newBuilder()
+                    .setTrial(TrialRef.newBuilder().setExperimentId(experimentId).setTrialId(trialId(experimentId, i)))
+                    .setPhase(Phase.PENDING).setStep(0).setTotalSteps(trial.spec().training().steps())
+                    .setSpecYaml(trial.specYaml()).setSpecHash(trial.spec().trajectoryHash()).setSettings(settings).putAllOverrides(trial.overrides())
+                    .setLabel(trial.label()).setIndex(i).setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN)
+                    .setBestFid(Double.NaN).setMetricName("fid[" + e.extractor() + "]")
+                    .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs()).build();
+            out.tasks.add(task(state, null, 0));
+            put(state, out);
+        }
+        return out;
+    }
+
+    /** A committed checkpoint: schedule the next segment, or finish the trial. */
+    Actions checkpointCommitted(CheckpointEvent event) {
+        Actions out = new Actions();
+        TrialState t = trials.get(event.getTrial().getTrialId());
+        long step = event.getCheckpoint().getStep();
+        if (t == null || FINISHED.contains(t.getPhase()) || step <= t.getStep()) {
+            return out;  // unknown, finished, or a duplicate / stale announcement
+        }
+        TrialState.Builder b = t.toBuilder().setStep(step).setLatest(event.getCheckpoint())
+                .setWorkerId(event.getWorkerId()).addKept(event.getCheckpoint()).setUpdatedAtMs(clock.nowMs());
+        if (event.hasStats() && event.getStats().getStepsPerSecond() > 0) {
+            b.setStepsPerSecond(event.getStats().getStepsPerSecond());
+        }
+        if (step < t.getTotalSteps()) {
+            b.setPhase(Phase.RUNNING);
+            out.tasks.add(task(t, event.getCheckpoint(), step));
+        } else {
+            b.setPhase(awaitsFinalEvaluation(b) ? Phase.EVALUATING : Phase.DONE);
+        }
+        retain(b, out);
+        put(b.build(), out);
+        return out;
+    }
+
+    Actions evaluated(EvaluationResult result) {
+        Actions out = new Actions();
+        TrialState t = trials.get(result.getTrial().getTrialId());
+        if (t == null || t.getEvaluatedStepsList().contains(result.getStep())) {
+            return out;
+        }
+        TrialState.Builder b = t.toBuilder().addEvaluatedSteps(result.getStep()).setUpdatedAtMs(clock.nowMs());
+        if (result.getStep() >= t.getLatestFidStep() || Double.isNaN(t.getLatestFid())) {
+            b.setLatestFid(result.getFid()).setLatestIntraFid(result.getIntraFid()).setLatestFidStep(result.getStep());
+        }
+        if (Double.isNaN(t.getBestFid()) || result.getFid() < t.getBestFid()) {
+            b.setBestFid(result.getFid()).setBestFidStep(result.getStep()).setBestCheckpointUri(result.getCheckpoint().getUri());
+        }
+        if (t.getPhase() == Phase.EVALUATING && !awaitsFinalEvaluation(b)) {
+            b.setPhase(Phase.DONE);
+        }
+        retain(b, out);
+        put(b.build(), out);
+        return out;
+    }
+
+    /** A parked task: fall back to an earlier checkpoint if the start was unusable, else fail the trial. */
+    Actions failed(TaskFailure failure) {
+        Actions out = new Actions();
+        TrialState t = trials.get(failure.getTrial().getTrialId());
+        if (t == null || FINISHED.contains(t.getPhase())) {
+            return out;
+        }
+        boolean evaluation = failure.getTaskId().endsWith("/eval");
+        if (!evaluation && failure.getFromStep() != t.getStep()) {
+            return out;  // a stale duplicate of a task the trial has moved past
+        }
+        if (!evaluation && failure.getKind() == TaskFailure.Kind.CORRUPT_CHECKPOINT) {
+            Optional<CheckpointRef> previous = t.getKeptList().stream().filter(c -> c.getStep() < t.getStep())
+                    .max(Comparator.comparingLong(CheckpointRef::getStep));
+            List<CheckpointRef> kept = new ArrayList<>(t.getKeptList());
+            kept.removeIf(c -> c.getStep() == t.getStep());
+            TrialState.Builder b = t.toBuilder().clearKept().addAllKept(kept).setUpdatedAtMs(clock.nowMs())
+                    .setFailureReason("fell back from step " + t.getStep() + ": " + failure.getReason());
+            if (previous.isPresent() || t.getStep() > 0) {
+                CheckpointRef from = previous.orElse(null);
+                long step = from == null ? 0 : from.getStep();
+                b.setStep(step).setPhase(Phase.RUNNING);
+                if (from == null) {
+                    b.clearLatest();
+                } else {
+                    b.setLatest(from);
+                }
+                TrialState fallen = b.build();
+                out.tasks.add(task(fallen, from, step));
+                put(fallen, out);
+                return out;
+            }
+        }
+        put(t.toBuilder().setPhase(Phase.FAILED).setFailureReason(failure.getReason() + " (task " + failure.getTaskId()
+                + ", worker " + failure.getWorkerId() + ")").setUpdatedAtMs(clock.nowMs()).build(), out);
+        return out;
+    }
+
+    Actions cancel(String experimentId, String reason) {
+        Actions out = new Actions();
+        for (TrialState t : trials.values()) {
+            if (t.getTrial().getExperimentId().equals(experimentId) && !FINISHED.contains(t.getPhase())) {
+                put(t.toBuilder().setPhase(Phase.CANCELLED).setFailureReason(reason).setUpdatedAtMs(clock.nowMs()).build(),
+                        out);
+            }
+        }
+        return out;
+    }
+
+    /** The first progress report of a queued trial marks it running on that worker. */
+    Actions progress(WorkerProgress progress) {
+        Actions out = new Actions();
+        TrialState t = trials.get(progress.getTrial().getTrialId());
+        if (t != null && t.getPhase() == Phase.PENDING) {
+            put(t.toBuilder().setPhase(Phase.RUNNING).setWorkerId(progress.getWorkerId())
+                    .setStepsPerSecond(progress.getStats().getStepsPerSecond()).setUpdatedAtMs(clock.nowMs()).build(), out);
+        }
+        return out;
+    }
+
+    private void put(TrialState state, Actions out) {
+        trials.put(state.getTrial().getTrialId(), state);
+        out.states.add(state);
+    }
+
+    private static boolean awaitsFinalEvaluation(dev.gantry.proto.v1.TrialStateOrBuilder t) {
+        EvaluationPolicy p = t.getSettings().getEvalPolicy();
+        return p.getFinalStep() && !t.getEvaluatedStepsList().contains(t.getTotalSteps());
+    }
+
+    private static boolean due(EvaluationPolicy p, long step, long total) {
+        return (p.getFinalStep() && step == total) || (p.getEverySteps() > 0 && step > 0 && step % p.getEverySteps() == 0);
+    }
+
+    /**
+     * Retention: keep the latest K checkpoints, the best by FID, and any that an evaluation has
+     * not yet read; the running segment starts from the latest, which is always kept.
+     */
+    private static void retain(TrialState.Builder b, Actions out) {
+        int keep = Math.max(1, b.getSettings().getKeepLatest());
+        List<CheckpointRef> byStep = new ArrayList<>(b.getKeptList());
+        byStep.sort(Comparator.comparingLong(CheckpointRef::getStep).reversed());
+        List<CheckpointRef> kept = new ArrayList<>();
+        for (int i = 0; i < byStep.size(); i++) {
+            CheckpointRef c = byStep.get(i);
+            boolean latest = i < keep;
+            boolean best = c.getUri().equals(b.getBestCheckpointUri());
+            boolean awaitingEval = due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
+                    && !b.getEvaluatedStepsList().contains(c.getStep());
+            if (latest || best || awaitingEval) {
+                kept.add(c);
+            } else {
+                out.deletions.add(c);
+            }
+        }
+        kept.sort(Comparator.comparingLong(CheckpointRef::getStep));
+        b.clearKept().addAllKept(kept);
+    }
+
+    private static TrainingTask task(TrialState t, CheckpointRef from, long fromStep) {
+        long to = Math.min(t.getTotalSteps(), fromStep + t.getSettings().getSegmentSteps());
+        TrainingTask.Builder b = TrainingTask.newBuilder()
+                .setTaskId(t.getTrial().getTrialId() + "@" + fromStep + "-" + to).setTrial(t.getTrial())
+                .setFromStep(fromStep).setToStep(to).setSpecYaml(t.getSpecYaml())
+                .setSpecHash(t.getSpecHash())
+                .setCheckpointUriPrefix(t.getSettings().getCheckpointRoot() + t.getTrial().getTrialId() + "/")
+                .setEvalPolicy(t.getSettings().getEvalPolicy()).setTotalSteps(t.getTotalSteps());
+        if (from != null) {
+            b.setStart(from);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,208 @@
+package dev.gantry.local;
+
+import dev.gantry.coordinator.CoordinatorMain;
+import dev.gantry.storage.S3MockServer;
+import dev.gantry.storage.S3ObjectStore;
+import dev.gantry.storage.S3Settings;
+import dev.gantry.transport.KafkaSettings;
+import dev.gantry.transport.TopicSetup;
+import dev.gantry.worker.WorkerMain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything of a gantry cluster on one machine: an embedded KRaft broker and (optionally) an
+ * S3Mock server, then the coordinator and each worker as its own JVM process, exactly as they
+ * run in production, so killing one is a real crash. Logs go to {@code <dir>/logs}.
+ */
+public final class LocalCluster implements AutoCloseable {
+    public static final String BUCKET = "gantry";
+
+    /**
+     * @param dir working directory: broker log, S3 data, checkpoints (directory store), logs
+     * @param s3 true: checkpoints in S3Mock over the S3 API; false: in {@code dir/store}
+     * @param workerThreads PyTorch threads per worker process (results are reproducible per count)
+     * @param featurenetDir fmnist-cnn-v1 weights for eval workers (trained on first use if absent)
+     * @param cacheDir datasets and reference statistics
+     * @param lockMs how long a worker may hold a task without renewing it
+     */
+    public record Options(Path dir, boolean s3, int workerThreads, Path featurenetDir, Path cacheDir, int lockMs,
+            List<String> workerJvmOptions) {
+        public Options {
+            if (workerThreads < 1) {
+                throw new IllegalArgumentException("worker threads must be at least 1 (got " + workerThreads + ")");
+            }
+        }
+    }
+
+    private final Options options;
+    private final EmbeddedKafka kafka;
+    private final S3MockServer s3mock;
+    private final String storeRoot;
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private int trainCount;
+    private int evalCount;
+
+    private LocalCluster(Options options, EmbeddedKafka kafka, S3MockServer s3mock, String storeRoot) {
+        this.options = options;
+        this.kafka = kafka;
+        this.s3mock = s3mock;
+        this.storeRoot = storeRoot;
+    }
+
+    /** Starts the broker, the store and the coordinator (workers are added with {@link #addTrainWorker}). */
+    public static LocalCluster start(Options options) throws IOException, InterruptedException {
+        Files.createDirectories(options.dir().resolve("logs"));
+        EmbeddedKafka kafka = EmbeddedKafka.start(options.dir().resolve("kafka"), 0, Map.of());
+        S3MockServer s3mock = null;
+        String storeRoot;
+        try {
+            if (options.s3()) {
+                s3mock = S3MockServer.start(Files.createDirectories(options.dir().resolve("s3")));
+                try (S3ObjectStore store = new S3ObjectStore(s3mock.settings(), BUCKET)) {
+                    store.createBucketIfMissing();
+                }
+                storeRoot = "s3://" + BUCKET + "/";
+            } else {
+                storeRoot = Files.createDirectories(options.dir().resolve("store")).toAbsolutePath() + "/";
+            }
+            TopicSetup.ensure(kafka.settings(), new TopicSetup.Layout(2, (short) 1, options.lockMs()));
+        } catch (IOException | RuntimeException e) {
+            if (s3mock != null) {
+                s3mock.close();
+            }
+            kafka.close();
+            throw e;
+        }
+        LocalCluster cluster = new LocalCluster(options, kafka, s3mock, storeRoot);
+        cluster.startCoordinator();
+        return cluster;
+    }
+
+    public KafkaSettings kafka() {
+        return kafka.settings();
+    }
+
+    public Optional<S3Settings> s3() {
+        return Optional.ofNullable(s3mock).map(S3MockServer::settings);
+    }
+
+    public String storeRoot() {
+        return storeRoot;
+    }
+
+    public Path logs() {
+        return options.dir().resolve("logs");
+    }
+
+    public void startCoordinator() throws IOException {
+        spawn("coordinator", CoordinatorMain.class.getName(), List.of("--bootstrap", kafka.bootstrapServers(),
+                "--store", storeRoot, "--partitions", "2", "--lock-ms", String.valueOf(options.lockMs())));
+    }
+
+    public String addTrainWorker() throws IOException {
+        String name = "train-" + (++trainCount);
+        spawn(name, WorkerMain.class.getName(), workerArgs("train", name));
+        return name;
+    }
+
+    public String addEvalWorker() throws IOException {
+        String name = "eval-" + (++evalCount);
+        spawn(name, WorkerMain.class.getName(), workerArgs("eval", name));
+        return name;
+    }
+
+    /** SIGKILL: the process gets no chance to acknowledge, release or flush anything. */
+    public void kill(String name) throws InterruptedException {
+        Process p = processes.remove(name);
+        if (p != null) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    public List<String> processNames() {
+        return List.copyOf(processes.keySet());
+    }
+
+    /** Processes that exited on their own, with their exit status: in a healthy cluster, none. */
+    public Map<String, Integer> exited() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        processes.forEach((name, p) -> {
+            if (!p.isAlive()) {
+                out.put(name, p.exitValue());
+            }
+        });
+        return out;
+    }
+
+    private List<String> workerArgs(String role, String name) {
+        return List.of(role, "--bootstrap", kafka.bootstrapServers(), "--worker-id", name,
+                "--threads", String.valueOf(options.workerThreads()), "--cache", options.cacheDir().toString(),
+                "--featurenet", options.featurenetDir().toString(), "--progress-ms", "1000");
+    }
+
+    private void spawn(String name, String mainClass, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xss4m");
+        command.add("-Dai.djl.offline=true");
+        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn");
+        command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+        command.addAll(options.workerJvmOptions());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs().resolve(name + ".log").toFile()));
+        Map<String, String> env = pb.environment();
+        env.put("OMP_NUM_THREADS", String.valueOf(options.workerThreads()));
+        env.putAll(s3Environment());
+        processes.put(name, pb.start());
+    }
+
+    private Map<String, String> s3Environment() {
+        Map<String, String> env = new HashMap<>();
+        if (s3mock != null) {
+            S3Settings s = s3mock.settings();
+            env.put("GANTRY_S3_ENDPOINT", s.endpoint().orElseThrow().toString());
+            env.put("GANTRY_S3_REGION", s.region());
+            env.put("GANTRY_S3_PATH_STYLE", "true");
+            env.put("AWS_ACCESS_KEY_ID", s.accessKeyId().orElseThrow());
+            env.put("AWS_SECRET_ACCESS_KEY", s.secretAccessKey().orElseThrow());
+        }
+        return env;
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes.values()) {
+            p.destroy();  // SIGTERM: workers stop after their current poll
+        }
+        for (Process p : processes.values()) {
+            try {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+        if (s3mock != null) {
+            s3mock.close();
+        }
+        kafka.close();
+    }
+}

@@ -1,0 +1,365 @@
+package dev.gantry.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.checkpoint.CheckpointStore;
+import dev.gantry.checkpoint.StateHash;
+import dev.gantry.client.ClusterView;
+import dev.gantry.client.ExperimentClient;
+import dev.gantry.data.FashionMnist;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.evaluation.features.FashionFeatureNet;
+import dev.gantry.proto.v1.CheckpointEvent;
+import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.TrainingTask;
+import dev.gantry.proto.v1.TrialState;
+import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.spec.SpecException;
+import dev.gantry.spec.SpecLoader;
+import dev.gantry.storage.S3Settings;
+import dev.gantry.storage.Stores;
+import dev.gantry.training.Trainer;
+import dev.gantry.training.TrainingState;
+import dev.gantry.transport.Publisher;
+import dev.gantry.transport.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distributed runtime end to end on one machine: a real KRaft broker, the real S3Mock
+ * server, and the coordinator and workers as separate JVMs, training on real Fashion-MNIST.
+ */
+class LocalClusterTest {
+    private static final Duration LIMIT = Duration.ofMinutes(6);
+
+    @TempDir
+    static Path dir;
+    static LocalCluster cluster;
+    static ClusterView view;
+    static ExperimentClient client;
+
+    static String spec(String name, long steps, int channels, int batch, String experiment) {
+        return """
+                name: %s
+                dataset: {kind: fashion-mnist}
+                model:
+                  imageSize: 32
+                  zDim: 16
+                  generator: {channels: %d, attention: [16]}
+                  discriminator: {channels: %d, attention: [16]}
+                training: {seed: 3, steps: %d, batchSize: %d}
+                experiment:
+                %s
+                """.formatted(name, channels, channels, steps, batch, experiment.indent(2).stripTrailing());
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        // A small fmnist-cnn-v1 (1 epoch on 3,000 images) keeps evaluation quick; its accuracy is irrelevant here.
+        LabeledImages train = subset(FashionMnist.load(null, "train", 32, dir.resolve("dl")), 3000);
+        LabeledImages test = subset(FashionMnist.load(null, "test", 32, dir.resolve("dl")), 500);
+        FashionFeatureNet.train(train, test, 1, 0, dir.resolve("featurenet"), s -> { });
+        cluster = LocalCluster.start(new LocalCluster.Options(dir.resolve("cluster"), true, 2, dir.resolve("featurenet"),
+                dir.resolve("cache"), 3000, List.of("-Xmx1g")));
+        cluster.addTrainWorker();
+        cluster.addTrainWorker();
+        cluster.addEvalWorker();
+        view = new ClusterView(cluster.kafka());
+        client = new ExperimentClient(cluster.kafka());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (view != null) {
+            view.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void twoTrialsTrainOnTwoWorkersAndGetEvaluated() {
+        String id = client.submit(spec("two", 6, 4, 8, """
+                seeds: [1, 2]
+                segmentSteps: 2
+                evaluation: {everySteps: 4, finalStep: true, samplesPerClass: 10}
+                retention: {keepLatest: 1}
+                """), "two.yaml", null);
+        List<TrialState> trials = awaitFinished(id, 2);
+        for (TrialState t : trials) {
+            assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
+            assertEquals(6, t.getStep());
+            List<EvaluationResult> results = view.results(t.getTrial().getTrialId());
+            assertEquals(List.of(4L, 6L), results.stream().map(EvaluationResult::getStep).toList());
+            for (EvaluationResult r : results) {
+                assertTrue(Double.isFinite(r.getFid()) && r.getFid() > 0, "fid " + r.getFid());
+                assertTrue(Double.isFinite(r.getIntraFid()) && r.getIntraFid() > 0, "intra-fid " + r.getIntraFid());
+                assertEquals(10, r.getPerClassFidCount());
+                assertEquals("fid[fmnist-cnn-v1]/test/n=10/seed=0", r.getMetricDefinition());
+            }
+            assertEquals(6, t.getLatestFidStep());
+            // retention: the latest (6) and the best by FID stay; step 2 is gone, its manifest first
+            List<Long> kept = t.getKeptList().stream().map(c -> c.getStep()).toList();
+            assertTrue(kept.contains(6L) && kept.size() <= 2, "kept " + kept);
+            assertFalse(committed(t, 2), "step 2 removed by retention");
+            assertTrue(committed(t, 6));
+        }
+        assertEquals(Map.of(), cluster.exited(), "no process died");
+    }
+
+    @Test
+    void aWorkerKilledMidSegmentLosesOnlyItsSegmentAndTheResultIsBitwiseTheSame() throws Exception {
+        String yaml = spec("killed", 24, 8, 32, """
+                segmentSteps: 12
+                evaluation: {finalStep: false}
+                """);
+        String id = client.submit(yaml, "killed.yaml", null);
+        String trialId = id + "-t000";
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        String victim = null;
+        while (victim == null && System.nanoTime() < deadline) {
+            var p = view.poll(Duration.ofMillis(200)).progress(trialId);
+            if (p.isPresent() && p.get().getStep() > 12 && p.get().getStep() < 24) {
+                victim = p.get().getWorkerId();  // in the second segment, a few steps done
+            }
+        }
+        assertTrue(victim != null, "no progress report from the second segment");
+        cluster.kill(victim);
+        cluster.addTrainWorker();
+        TrialState done = awaitFinished(id, 1).get(0);
+        assertEquals(TrialState.Phase.DONE, done.getPhase(), done.toString());
+
+        String uninterrupted;
+        ExperimentSpec spec = SpecLoader.parse(yaml, "killed.yaml");
+        LabeledImages data = FashionMnist.load(null, "train", 32, dir.resolve("dl"));
+        try (NDManager m = NDManager.newBaseManager();
+                TrainingState state = new TrainingState(spec, yaml, spec.model().resolve(1, 10), data.classNames(), m)) {
+            Trainer trainer = new Trainer(state, data);
+            for (int i = 0; i < 24; i++) {
+                trainer.step();
+            }
+            uninterrupted = StateHash.of(state);
+        }
+        assertEquals(uninterrupted, hashOf(done.getLatest().getUri()),
+                "a killed worker's segment, redone elsewhere, gives the same bits as one straight run");
+    }
+
+    @Test
+    void aTaskDeliveredTwiceCommitsOneCheckpoint() throws Exception {
+        String id = client.submit(spec("dup", 4, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
+                "dup.yaml", null);
+        TrialState done = awaitFinished(id, 1).get(0);
+        TrainingTask first = tasksOf(id + "-t000").get(0);
+        String manifestBefore = manifestOf(first, done);
+        try (Publisher publisher = new Publisher(cluster.kafka(), "test")) {
+            publisher.sendAndWait(Topics.TRAINING_TASKS, first.getTrial().getTrialId(), first);
+            publisher.sendAndWait(Topics.TRAINING_TASKS, first.getTrial().getTrialId(), first);
+        }
+        List<CheckpointEvent> announcements = awaitEvents(first.getTaskId(), 3);
+        assertEquals(1, announcements.stream().filter(e -> !e.getAlreadyCommitted()).count(), announcements.toString());
+        assertTrue(announcements.stream().map(e -> e.getCheckpoint().getManifestSha256()).distinct().count() == 1,
+                "every announcement names the one committed manifest");
+        assertEquals(manifestBefore, manifestOf(first, done));
+        TrialState after = view.catchUp().trial(done.getTrial().getTrialId()).orElseThrow();
+        assertEquals(done.getStep(), after.getStep());
+        assertEquals(TrialState.Phase.DONE, after.getPhase(), "duplicates leave the finished trial alone");
+    }
+
+    @Test
+    void aKilledCoordinatorIsRestartedAndTheExperimentCarriesOn() throws Exception {
+        String id = client.submit(spec("restart", 8, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
+                "restart.yaml", null);
+        awaitTrial(id + "-t000", t -> t.getStep() >= 2);
+        cluster.kill("coordinator");
+        cluster.startCoordinator();
+        TrialState done = awaitFinished(id, 1).get(0);
+        assertEquals(TrialState.Phase.DONE, done.getPhase(), done.toString());
+        assertEquals(8, done.getStep());
+    }
+
+    @Test
+    void malformedSpecsAndMessagesGetClearErrorsAndChangeNothing() throws Exception {
+        SpecException e = assertThrows(SpecException.class, () -> client.submit(
+                spec("bad", 4, 4, 8, "segmentSteps: 0\n"), "bad.yaml", null));
+        assertTrue(String.join("\n", e.problems()).contains("bad.yaml:10: experiment.segmentSteps: must be at least 1"),
+                e.problems().toString());
+        long commandsBefore = endOffset(Topics.EXPERIMENT_COMMANDS);
+        assertThrows(SpecException.class, () -> client.submit("name: [", "broken.yaml", null));
+        assertEquals(commandsBefore, endOffset(Topics.EXPERIMENT_COMMANDS), "nothing reached Kafka");
+
+        view.catchUp();
+        List<TrialState> before = view.trials(t -> true);
+        try (Publisher publisher = new Publisher(cluster.kafka(), "test")) {
+            byte[] garbage = {(byte) 0xff, 0x13, 0x37, 0x00, (byte) 0x80};
+            for (String topic : List.of(Topics.EXPERIMENT_COMMANDS, Topics.CHECKPOINT_EVENTS, Topics.TRAINING_TASKS,
+                    Topics.EVAL_RESULTS, Topics.TASK_FAILURES, Topics.WORKER_PROGRESS)) {
+                publisher.sendBytes(topic, "garbage", garbage).get();
+            }
+        }
+        // The cluster still works after the garbage, and the garbage changed no trial.
+        String id = client.submit(spec("after-garbage", 2, 4, 8, "evaluation: {finalStep: false}\n"), "ok.yaml", null);
+        assertEquals(TrialState.Phase.DONE, awaitFinished(id, 1).get(0).getPhase());
+        for (TrialState t : before) {
+            TrialState now = view.trial(t.getTrial().getTrialId()).orElseThrow();
+            assertEquals(t.getStep(), now.getStep());
+            assertEquals(t.getPhase() == TrialState.Phase.DONE, now.getPhase() == TrialState.Phase.DONE);
+        }
+        assertTrue(view.problems().stream().anyMatch(p -> p.startsWith(Topics.WORKER_PROGRESS) && p.contains("not a gantry.v1")),
+                view.problems().toString());
+        assertEquals(Map.of(), cluster.exited(), "malformed records crash no process");
+    }
+
+    // ---- helpers ----
+
+    private static List<TrialState> awaitFinished(String experimentId, int trials) {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<TrialState> states = view.poll(Duration.ofMillis(500)).experiment(experimentId);
+            if (states.size() == trials && states.stream().allMatch(ClusterView::finished)) {
+                view.catchUp();
+                return view.experiment(experimentId);
+            }
+            if (!cluster.exited().isEmpty()) {
+                throw new AssertionError("cluster processes died: " + cluster.exited() + "\n" + logTails());
+            }
+        }
+        throw new AssertionError("experiment " + experimentId + " did not finish within " + LIMIT + ": "
+                + view.experiment(experimentId) + "; logs in " + cluster.logs());
+    }
+
+    private static String logTails() {
+        StringBuilder out = new StringBuilder();
+        for (String name : cluster.exited().keySet()) {
+            try {
+                List<String> lines = Files.readAllLines(cluster.logs().resolve(name + ".log"));
+                out.append("--- ").append(name).append(".log (end) ---\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+            } catch (java.io.IOException e) {
+                out.append(name).append(": no log (").append(e.getMessage()).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static TrialState awaitTrial(String trialId, Predicate<TrialState> condition) {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            var t = view.poll(Duration.ofMillis(200)).trial(trialId);
+            if (t.isPresent() && condition.test(t.get())) {
+                return t.get();
+            }
+        }
+        throw new AssertionError("trial " + trialId + " never reached the expected state");
+    }
+
+    private static Stores stores() {
+        return new Stores(cluster.s3().orElse(S3Settings.fromEnvironment()));
+    }
+
+    private static boolean committed(TrialState t, long step) {
+        try (Stores stores = stores()) {
+            Stores.Location at = stores.locate(t.getSettings().getCheckpointRoot() + t.getTrial().getTrialId()
+                    + String.format("/step-%08d/", step));
+            return new CheckpointStore(at.store()).exists(at.keyPrefix());
+        }
+    }
+
+    private static String hashOf(String uri) {
+        try (Stores stores = stores(); NDManager m = NDManager.newBaseManager()) {
+            Stores.Location at = stores.locate(uri);
+            try (TrainingState state = CheckpointCodec.decode(new CheckpointStore(at.store()).read(at.keyPrefix()), m, uri)) {
+                return StateHash.of(state);
+            }
+        }
+    }
+
+    private static String manifestOf(TrainingTask task, TrialState t) {
+        try (Stores stores = stores()) {
+            Stores.Location at = stores.locate(t.getSettings().getCheckpointRoot() + t.getTrial().getTrialId()
+                    + String.format("/step-%08d/", task.getToStep()));
+            return new String(at.store().get(at.keyPrefix() + "MANIFEST.json").orElseThrow());
+        }
+    }
+
+    private static KafkaConsumer<String, byte[]> reader(String topic) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cluster.kafka().properties(Map.of(
+                "enable.auto.commit", "false")), new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return c;
+    }
+
+    private static long endOffset(String topic) {
+        try (KafkaConsumer<String, byte[]> c = reader(topic)) {
+            return c.endOffsets(c.assignment()).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private static List<TrainingTask> tasksOf(String trialId) throws Exception {
+        List<TrainingTask> tasks = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = reader(Topics.TRAINING_TASKS)) {
+            Map<TopicPartition, Long> end = c.endOffsets(c.assignment());
+            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (trialId.equals(r.key())) {  // (other tests put malformed records on the topics)
+                        tasks.add(TrainingTask.parseFrom(r.value()));
+                    }
+                }
+            }
+        }
+        tasks.sort((a, b) -> Long.compare(a.getFromStep(), b.getFromStep()));
+        return tasks;
+    }
+
+    private static List<CheckpointEvent> awaitEvents(String taskId, int count) throws Exception {
+        List<CheckpointEvent> events = new ArrayList<>();
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        try (KafkaConsumer<String, byte[]> c = reader(Topics.CHECKPOINT_EVENTS)) {
+            while (events.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && taskId.startsWith(r.key() + "@")) {  // skips other tests' malformed records
+                        CheckpointEvent e = CheckpointEvent.parseFrom(r.value());
+                        if (e.getTaskId().equals(taskId)) {
+                            events.add(e);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(count, events.size(), "announcements of " + taskId);
+        return events;
+    }
+
+    private static LabeledImages subset(LabeledImages all, int n) {
+        int bytes = all.imageBytes();
+        return new LabeledImages(all.name() + "[:" + n + "]", n, all.channels(), all.size(),
+                Arrays.copyOf(all.pixels(), n * bytes), Arrays.copyOf(all.labels(), n), all.classNames());
+    }
+
+}
