@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 /** The {@code gantry} command. */
 @Command(name = "gantry", mixinStandardHelpOptions = true, version = "gantry 0.1.0",
         description = "Class-conditional SAGAN training on asynchronous workers.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvaluateCommand.class, FidCommand.class,
+        subcommands = {LocalCommand.class, SubmitCommand.class, StatusCommand.class, WatchCommand.class,
+                ResultsCommand.class, CancelCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
+                CoordinatorCommand.class, WorkerCommand.class,
+                TrainCommand.class, SampleCommand.class, EvaluateCommand.class, FidCommand.class,
                 FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -28,6 +31,14 @@ public final class Main implements Runnable {
     }
 
     static int execute(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // Configuration and connection problems are the user's to fix: say what, not where in the code.
+            if (e instanceof IllegalArgumentException || e instanceof dev.gantry.transport.TransportException
+                    || e instanceof org.apache.kafka.common.KafkaException) {
+                cmd.getErr().println(cmd.getCommandName() + ": " + e.getMessage());
+                return BAD_INPUT;
+            }
+            throw e;
+        }).execute(args);
     }
 }

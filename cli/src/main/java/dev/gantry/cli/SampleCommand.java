@@ -52,24 +52,11 @@ final class SampleCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = CheckpointCodec.decode(CheckpointDirectory.read(checkpoint), manager,
                         checkpoint.toString())) {
+            if (attention && state.modelConfig().generator().attention().isEmpty()) {
+                System.err.println("this generator has no self-attention layer; writing the grid without maps");
+            }
             int classes = state.modelConfig().numClasses();
-            long[] labels = new long[classes * perClass];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = i / perClass;
-            }
-            Sampler.Samples samples = new Sampler(state.model()).generate(labels, seed, attention);
-            List<int[]> queries = new ArrayList<>();
-            if (attention) {
-                if (samples.attention().isEmpty()) {
-                    System.err.println("this generator has no self-attention layer; writing the grid without maps");
-                } else {
-                    Sampler.AttentionMap map = samples.attention().get(samples.attention().size() - 1);
-                    int h = map.height();
-                    int w = map.width();
-                    queries = List.of(new int[] {h / 4, w / 4}, new int[] {h / 2, w / 2}, new int[] {3 * h / 4, 3 * w / 4});
-                }
-            }
-            SampleGrid.write(SampleGrid.render(samples, state.classNames(), perClass, scale, queries), out);
+            SampleGrid.write(SampleGrid.of(state, perClass, seed, attention, scale), out);
             System.out.println("wrote " + out + " (" + classes + " classes x " + perClass + ", step " + state.step() + ")");
             return 0;
         } catch (CheckpointException e) {

@@ -25,6 +25,29 @@ public final class SampleGrid {
     private SampleGrid() {}
 
     /**
+     * A grid of {@code perClass} samples of every class from a training state, with the last
+     * attention layer's maps for three query points when {@code withAttention} and the generator
+     * has attention. Deterministic for (state, seed).
+     */
+    public static BufferedImage of(dev.gantry.training.TrainingState state, int perClass, long seed, boolean withAttention,
+            int scale) {
+        int classes = state.modelConfig().numClasses();
+        long[] labels = new long[classes * perClass];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i / perClass;
+        }
+        Sampler.Samples samples = new Sampler(state.model()).generate(labels, seed, withAttention);
+        List<int[]> queries = List.of();
+        if (withAttention && !samples.attention().isEmpty()) {
+            Sampler.AttentionMap map = samples.attention().get(samples.attention().size() - 1);
+            int h = map.height();
+            int w = map.width();
+            queries = List.of(new int[] {h / 4, w / 4}, new int[] {h / 2, w / 2}, new int[] {3 * h / 4, 3 * w / 4});
+        }
+        return render(samples, state.classNames(), perClass, scale, queries);
+    }
+
+    /**
      * @param samples rows * perRow images, row r holding class r
      * @param scale pixel magnification (small images are hard to see at 1:1)
      * @param queries attention query positions as (y, x) in feature-map coordinates; empty for none

@@ -1,0 +1,162 @@
+package dev.gantry.cli;
+
+import dev.gantry.client.ClusterView;
+import dev.gantry.client.ExperimentClient;
+import dev.gantry.data.DatasetException;
+import dev.gantry.data.FashionMnist;
+import dev.gantry.data.LabeledImages;
+import dev.gantry.evaluation.features.FashionFeatureNet;
+import dev.gantry.local.LocalCluster;
+import dev.gantry.proto.v1.TrialState;
+import dev.gantry.report.ExperimentResults;
+import dev.gantry.report.ReportWriter;
+import dev.gantry.runtime.EngineSetup;
+import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.PlanLoader;
+import dev.gantry.spec.SpecException;
+import dev.gantry.storage.S3Settings;
+import dev.gantry.storage.Stores;
+import dev.gantry.worker.WorkerSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Run the whole system on this machine.", subcommands = {LocalCommand.Run.class})
+final class LocalCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Start an embedded KRaft Kafka broker, an embedded S3 server (S3Mock) or a directory store,",
+                    "the coordinator and the workers (each its own process), run an experiment to the end with live",
+                    "progress, then print the results table and write the report."},
+            footer = {"", "Examples:",
+                    "  gantry local run examples/fmnist-local.yaml",
+                    "  gantry local run examples/ablation-attention.yaml --train-workers 2 --eval-workers 1",
+                    "  gantry local run spec.yaml --store directory --dir runs/mine",
+                    "", "Logs of every process are in DIR/logs; the report in DIR/report/index.html."})
+    static final class Run implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SPEC", description = "experiment spec (YAML)")
+        Path specFile;
+
+        @Option(names = "--train-workers", defaultValue = "1", description = "training worker processes (default: ${DEFAULT-VALUE})")
+        int trainWorkers;
+
+        @Option(names = "--eval-workers", defaultValue = "1", description = "eval worker processes (default: ${DEFAULT-VALUE})")
+        int evalWorkers;
+
+        @Option(names = "--store", defaultValue = "s3", paramLabel = "s3|directory",
+                description = "checkpoints in an embedded S3 server over the S3 API, or in a directory (default: ${DEFAULT-VALUE})")
+        String store;
+
+        @Option(names = "--threads", description = "PyTorch threads per worker (default: cores / training workers)")
+        Integer threads;
+
+        @Option(names = "--dir", description = "working directory (default: runs/local-<experiment id>)")
+        Path dir;
+
+        @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: ~/.cache/gantry/featurenets/fmnist-cnn-v1)")
+        Path featurenet;
+
+        @Option(names = "--timeout", defaultValue = "PT12H", description = "give up after this long (ISO-8601, default: ${DEFAULT-VALUE})")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            if (trainWorkers < 1 || evalWorkers < 0) {
+                System.err.println("--train-workers must be at least 1 and --eval-workers at least 0");
+                return Main.BAD_INPUT;
+            }
+            if (!store.equals("s3") && !store.equals("directory")) {
+                System.err.println("--store must be s3 or directory (got '" + store + "')");
+                return Main.BAD_INPUT;
+            }
+            ExperimentPlan plan;
+            String yaml;
+            try {
+                plan = PlanLoader.load(specFile);
+                yaml = Files.readString(specFile);
+            } catch (SpecException e) {
+                System.err.println("invalid spec:\n  " + String.join("\n  ", e.problems()));
+                return Main.BAD_INPUT;
+            }
+            int cores = Runtime.getRuntime().availableProcessors();
+            int perWorker = threads != null ? threads : Math.max(1, cores / trainWorkers);
+            Path cache = WorkerSettings.defaultCacheDir();
+            Path net = featurenet != null ? featurenet : FeaturenetCommand.defaultDir();
+            if (evalWorkers > 0 && plan.evaluation().extractor().equals(FashionFeatureNet.ID)
+                    && !Files.isRegularFile(net.resolve(FashionFeatureNet.WEIGHTS))) {
+                trainFeatureNet(net, cores);
+            }
+            String id = ExperimentClient.newExperimentId(plan.name());
+            Path work = (dir != null ? dir : Path.of("runs", "local-" + id)).toAbsolutePath();
+            System.err.printf("experiment %s: %d trial(s), %d training + %d eval worker(s), %d thread(s) each; %s store%n",
+                    id, plan.trials().size(), trainWorkers, evalWorkers, perWorker, store);
+            System.err.println("starting Kafka (KRaft), " + (store.equals("s3") ? "S3Mock" : "the directory store")
+                    + " and the coordinator; logs in " + work.resolve("logs"));
+            try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options(work, store.equals("s3"), perWorker, net,
+                    cache, 15_000, List.of()))) {
+                Thread hook = new Thread(cluster::close);
+                Runtime.getRuntime().addShutdownHook(hook);
+                for (int i = 0; i < trainWorkers; i++) {
+                    cluster.addTrainWorker();
+                }
+                for (int i = 0; i < evalWorkers; i++) {
+                    cluster.addEvalWorker();
+                }
+                List<TrialState> trials;
+                ExperimentResults results;
+                try (ExperimentClient client = new ExperimentClient(cluster.kafka());
+                        ClusterView view = new ClusterView(cluster.kafka())) {
+                    client.submit(yaml, specFile.toString(), id);
+                    trials = new LiveView(view, id, System.err).follow(timeout, () -> {
+                        if (!cluster.exited().isEmpty()) {
+                            throw new IllegalStateException("processes exited: " + cluster.exited() + "; see "
+                                    + cluster.logs());
+                        }
+                    });
+                    results = ExperimentResults.of(view.catchUp(), id);
+                }
+                System.out.print(results.table());
+                try (Stores stores = new Stores(cluster.s3().orElse(S3Settings.fromEnvironment()))) {
+                    Path index = ReportWriter.write(results, stores, work.resolve("report"));
+                    System.out.println("\nreport: " + index);
+                }
+                Runtime.getRuntime().removeShutdownHook(hook);
+                boolean allDone = trials.stream().allMatch(t -> t.getPhase() == TrialState.Phase.DONE);
+                return allDone ? 0 : 1;
+            }
+        }
+
+        private static void trainFeatureNet(Path net, int cores) throws Exception {
+            System.err.println(FashionFeatureNet.ID + " (the feature network for fid[" + FashionFeatureNet.ID
+                    + "]) is not trained yet: training it once now (deterministic, 3 epochs)");
+            EngineSetup.configure(cores);
+            LabeledImages train;
+            LabeledImages test;
+            try {
+                train = FashionMnist.load(null, "train", 32, TrainCommand.downloadDir());
+                test = FashionMnist.load(null, "test", 32, TrainCommand.downloadDir());
+            } catch (DatasetException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            FashionFeatureNet.TrainingReport report;
+            try (ProgressBar bar = Progress.bar("featurenet", 3L * (train.count() / FashionFeatureNet.BATCH))) {
+                report = FashionFeatureNet.train(train, test, 3, 0, net, bar::stepTo);
+            }
+            System.err.printf("%s: test accuracy %.4f, weights in %s%n", FashionFeatureNet.ID, report.testAccuracy(), net);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.gantry.cli;
+
+import dev.gantry.client.ClusterView;
+import dev.gantry.proto.v1.TrialState;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Experiments and trials: state, step/total, steps/s, latest FID and intra-FID, worker.",
+        footer = {"", "Examples:", "  gantry status                      # every experiment, one line each",
+                "  gantry status fmnist-small-20261123-2101-a3f9"})
+final class StatusCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT")
+    String experimentId;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Override
+    public Integer call() {
+        try (ClusterView view = new ClusterView(cluster.kafka())) {
+            view.catchUp();
+            if (experimentId == null) {
+                var byExperiment = view.trials(t -> true).stream().collect(Collectors.groupingBy(
+                        t -> t.getTrial().getExperimentId(), java.util.LinkedHashMap::new, Collectors.toList()));
+                if (byExperiment.isEmpty()) {
+                    System.out.println("no experiments");
+                }
+                System.out.printf("%-44s %6s %6s %8s %7s %9s%n", "experiment", "trials", "done", "running", "failed",
+                        "cancelled");
+                byExperiment.forEach((id, ts) -> System.out.printf("%-44s %6d %6d %8d %7d %9d%n", id, ts.size(),
+                        count(ts, TrialState.Phase.DONE),
+                        count(ts, TrialState.Phase.RUNNING) + count(ts, TrialState.Phase.PENDING)
+                                + count(ts, TrialState.Phase.EVALUATING),
+                        count(ts, TrialState.Phase.FAILED), count(ts, TrialState.Phase.CANCELLED)));
+                return 0;
+            }
+            List<TrialState> trials = view.experiment(experimentId);
+            if (trials.isEmpty()) {
+                System.err.println("no experiment '" + experimentId + "' (gantry status lists them)");
+                return Main.BAD_INPUT;
+            }
+            System.out.printf("%-26s %-26s %-10s %13s %8s %10s %10s %s%n", "trial", "label", "state", "step", "steps/s",
+                    "fid", "intra-fid", "worker");
+            for (TrialState t : trials) {
+                double speed = t.getStepsPerSecond();
+                long step = t.getStep();
+                var p = view.progress(t.getTrial().getTrialId());
+                if (p.isPresent() && !ClusterView.finished(t) && p.get().getStep() > step) {
+                    step = p.get().getStep();
+                    speed = p.get().getStats().getStepsPerSecond();
+                }
+                System.out.printf(Locale.ROOT, "%-26s %-26s %-10s %13s %8.2f %10s %10s %s%n", t.getTrial().getTrialId(),
+                        t.getLabel(), t.getPhase().name().toLowerCase(Locale.ROOT), step + "/" + t.getTotalSteps(), speed,
+                        num(t.getLatestFid()), num(t.getLatestIntraFid()), t.getWorkerId().isEmpty() ? "-" : t.getWorkerId());
+                if (!t.getFailureReason().isEmpty()) {
+                    System.out.println("    " + t.getFailureReason());
+                }
+            }
+            System.out.println("metric: " + trials.get(0).getMetricName());
+            return 0;
+        }
+    }
+
+    private static long count(List<TrialState> ts, TrialState.Phase phase) {
+        return ts.stream().filter(t -> t.getPhase() == phase).count();
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.gantry.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gantry.client.ClusterView;
+import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.TrialState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * An experiment's results as rows: one per (trial, evaluated step), plus a summary per variant
+ * (trials that differ only in seed) laid out like Table 1 of the SAGAN paper: best and final
+ * FID / intra-FID, averaged over seeds. The JSON form is documented in docs/results-schema.md.
+ */
+public record ExperimentResults(String experimentId, String metricName, List<TrialState> trials,
+        Map<String, List<EvaluationResult>> curves) {
+    public static final int SCHEMA_VERSION = 1;
+
+    public static ExperimentResults of(ClusterView view, String experimentId) {
+        List<TrialState> trials = view.experiment(experimentId);
+        Map<String, List<EvaluationResult>> curves = new LinkedHashMap<>();
+        for (TrialState t : trials) {
+            curves.put(t.getTrial().getTrialId(), view.results(t.getTrial().getTrialId()));
+        }
+        String metric = trials.isEmpty() ? "fid" : trials.get(0).getMetricName();
+        return new ExperimentResults(experimentId, metric, trials, curves);
+    }
+
+    /** One row of the variant summary: means over the seeds of one variant. */
+    public record VariantRow(String variant, int seeds, double bestFid, double finalFid, double bestIntraFid,
+            double finalIntraFid) {}
+
+    public List<VariantRow> byVariant() {
+        Map<String, List<TrialState>> groups = trials.stream().collect(Collectors.groupingBy(
+                ExperimentResults::variantOf, LinkedHashMap::new, Collectors.toList()));
+        List<VariantRow> rows = new ArrayList<>();
+        groups.forEach((variant, ts) -> rows.add(new VariantRow(variant, ts.size(),
+                mean(ts, t -> best(t, false)), mean(ts, t -> last(t, false)),
+                mean(ts, t -> best(t, true)), mean(ts, t -> last(t, true)))));
+        return rows;
+    }
+
+    /** The trial's label without its seed: trials of one variant differ only there. */
+    public static String variantOf(TrialState t) {
+        String label = t.getLabel().replaceAll("(^|,)seed=-?\\d+", "");
+        label = label.startsWith(",") ? label.substring(1) : label;
+        return label.isEmpty() ? "(base)" : label;
+    }
+
+    private double best(TrialState t, boolean intra) {
+        return curves.getOrDefault(t.getTrial().getTrialId(), List.of()).stream()
+                .mapToDouble(r -> intra ? r.getIntraFid() : r.getFid()).min().orElse(Double.NaN);
+    }
+
+    private double last(TrialState t, boolean intra) {
+        List<EvaluationResult> c = curves.getOrDefault(t.getTrial().getTrialId(), List.of());
+        return c.isEmpty() ? Double.NaN : intra ? c.get(c.size() - 1).getIntraFid() : c.get(c.size() - 1).getFid();
+    }
+
+    private static double mean(List<TrialState> ts, java.util.function.ToDoubleFunction<TrialState> f) {
+        return ts.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    public String table() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("experiment %s   (%s; intra-%s is the mean over classes)%n%n", experimentId, metricName,
+                metricName));
+        out.append(String.format("%-32s %-24s %-10s %13s %10s %10s %14s%n", "trial", "label", "state", "step",
+                metricName.length() > 10 ? "fid" : metricName, "intra-fid", "best fid@step"));
+        for (TrialState t : trials) {
+            out.append(String.format(Locale.ROOT, "%-32s %-24s %-10s %13s %10s %10s %14s%n", t.getTrial().getTrialId(),
+                    cut(t.getLabel(), 24), t.getPhase().name().toLowerCase(Locale.ROOT),
+                    t.getStep() + "/" + t.getTotalSteps(), num(t.getLatestFid()), num(t.getLatestIntraFid()),
+                    Double.isNaN(t.getBestFid()) ? "-" : num(t.getBestFid()) + "@" + t.getBestFidStep()));
+            if (t.getPhase() == TrialState.Phase.FAILED || t.getPhase() == TrialState.Phase.CANCELLED) {
+                out.append("    ").append(t.getFailureReason()).append('\n');
+            }
+        }
+        out.append(String.format("%n%s against step:%n", metricName));
+        for (TrialState t : trials) {
+            String curve = curves.get(t.getTrial().getTrialId()).stream()
+                    .map(r -> r.getStep() + ":" + num(r.getFid())).collect(Collectors.joining("  "));
+            out.append(String.format("  %-32s %s%n", t.getTrial().getTrialId(), curve.isEmpty() ? "(no evaluations yet)" : curve));
+        }
+        List<VariantRow> variants = byVariant();
+        if (variants.size() > 1 || trials.size() > 1) {
+            out.append(String.format("%nby variant (mean over seeds), like Table 1 of the SAGAN paper:%n"));
+            out.append(String.format("%-36s %5s %10s %10s %12s %12s%n", "variant", "seeds", "best fid", "final fid",
+                    "best intra", "final intra"));
+            for (VariantRow v : variants) {
+                out.append(String.format(Locale.ROOT, "%-36s %5d %10s %10s %12s %12s%n", cut(v.variant(), 36), v.seeds(),
+                        num(v.bestFid()), num(v.finalFid()), num(v.bestIntraFid()), num(v.finalIntraFid())));
+            }
+        }
+        return out.toString();
+    }
+
+    public String csv() {
+        StringBuilder out = new StringBuilder("experiment,trial,label,step,metric,fid,intra_fid,worker\n");
+        for (TrialState t : trials) {
+            for (EvaluationResult r : curves.get(t.getTrial().getTrialId())) {
+                out.append(String.join(",", experimentId, t.getTrial().getTrialId(), quote(t.getLabel()),
+                        String.valueOf(r.getStep()), quote(r.getMetricDefinition()), String.valueOf(r.getFid()),
+                        String.valueOf(r.getIntraFid()), r.getWorkerId())).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    public String json() {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("schema", "gantry.results/v" + SCHEMA_VERSION);
+        root.put("experiment", experimentId);
+        root.put("metric", metricName);
+        ArrayNode trialsNode = root.putArray("trials");
+        for (TrialState t : trials) {
+            ObjectNode n = trialsNode.addObject();
+            n.put("trial", t.getTrial().getTrialId());
+            n.put("label", t.getLabel());
+            n.put("variant", variantOf(t));
+            n.put("state", t.getPhase().name().toLowerCase(Locale.ROOT));
+            n.put("step", t.getStep());
+            n.put("totalSteps", t.getTotalSteps());
+            putNumber(n, "latestFid", t.getLatestFid());
+            putNumber(n, "latestIntraFid", t.getLatestIntraFid());
+            if (!Double.isNaN(t.getBestFid())) {
+                ObjectNode best = n.putObject("best");
+                best.put("step", t.getBestFidStep());
+                best.put("fid", t.getBestFid());
+                best.put("checkpoint", t.getBestCheckpointUri());
+            }
+            if (!t.getFailureReason().isEmpty()) {
+                n.put("reason", t.getFailureReason());
+            }
+            ObjectNode overrides = n.putObject("overrides");
+            t.getOverridesMap().forEach(overrides::put);
+            ArrayNode evals = n.putArray("evaluations");
+            for (EvaluationResult r : curves.get(t.getTrial().getTrialId())) {
+                ObjectNode e = evals.addObject();
+                e.put("step", r.getStep());
+                e.put("metricDefinition", r.getMetricDefinition());
+                e.put("fid", r.getFid());
+                e.put("intraFid", r.getIntraFid());
+                ObjectNode perClass = e.putObject("perClassFid");
+                r.getPerClassFidMap().forEach(perClass::put);
+                e.put("checkpoint", r.getCheckpoint().getUri());
+            }
+        }
+        ArrayNode variants = root.putArray("variants");
+        for (VariantRow v : byVariant()) {
+            ObjectNode n = variants.addObject();
+            n.put("variant", v.variant());
+            n.put("seeds", v.seeds());
+            putNumber(n, "bestFid", v.bestFid());
+            putNumber(n, "finalFid", v.finalFid());
+            putNumber(n, "bestIntraFid", v.bestIntraFid());
+            putNumber(n, "finalIntraFid", v.finalIntraFid());
+        }
+        try {
+            return mapper.writeValueAsString(root) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void putNumber(ObjectNode n, String field, double value) {
+        if (Double.isNaN(value)) {
+            n.putNull(field);
+        } else {
+            n.put(field, value);
+        }
+    }
+
+    static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String cut(String s, int width) {
+        return s.length() <= width ? s : s.substring(0, width - 1) + "~";
+    }
+
+    private static String quote(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}
