@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The demo: on a fresh Debian machine, installs what is missing, trains a class-conditional SAGAN
-# on Fashion-MNIST, and writes a sample grid with attention maps.
-#   scripts/demo.sh [STEPS]     (default 1500 steps: about 15 minutes on 2 CPU cores)
+# The demo: on a fresh Debian machine, installs what is missing, then runs gantry's local mode on
+# Fashion-MNIST: a real KRaft Kafka broker, an S3 server (S3Mock), the coordinator, a training worker
+# and an eval worker (each its own process). Prints live progress, the FID table and the report path.
+#   scripts/demo.sh [SPEC] [gantry local run options]    (default: examples/fmnist-local.yaml, ~10 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-steps=${1:-1500}
-out="runs/demo-$(date +%Y%m%d-%H%M%S)"
+spec=${1:-examples/fmnist-local.yaml}
+shift || true
 ./gantry selftest
-./gantry train examples/fmnist-small.yaml --steps "$steps" --out "$out"
-./gantry sample "$out" --out "$out/samples.png" --per-class 8 --attention
-echo "checkpoint: $out    samples: $out/samples.png"
+exec ./gantry local run "$spec" "$@"

@@ -40,7 +40,8 @@ final class LiveView {
             boolean finished = !trials.isEmpty() && trials.stream().allMatch(ClusterView::finished);
             if (finished || System.nanoTime() >= nextDraw) {
                 draw(trials);
-                nextDraw = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                // a terminal redraws in place; logs get a frame every 15 s
+                nextDraw = System.nanoTime() + Duration.ofSeconds(terminal ? 2 : 15).toNanos();
             }
             if (finished) {
                 return trials;

@@ -93,6 +93,10 @@ public final class PlanLoader {
                 r.choice(ev, "experiment.evaluation", "split", "test", Set.of("train", "test")),
                 r.integer(ev, "experiment.evaluation", "samplesPerClass", 0, 0, 1_000_000),
                 r.longValue(ev, "experiment.evaluation", "seed", 0));
+        if (every > 0 && segment > 0 && every % segment != 0) {
+            r.problem("experiment.evaluation.everySteps", every + " is not a multiple of segmentSteps (" + segment
+                    + "): evaluations read the checkpoints that segments end with");
+        }
         if (evaluation.samplesPerClass() == 1) {
             r.problem("experiment.evaluation.samplesPerClass", "must be 0 (the real class counts) or at least 2");
         }

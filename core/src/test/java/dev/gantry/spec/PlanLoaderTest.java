@@ -71,8 +71,41 @@ class PlanLoaderTest {
     }
 
     @Test
+    void evaluationsMustFallOnSegmentBoundaries() {
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  segmentSteps: 100
+                  evaluation: {everySteps: 250}
+                """), "exp.yaml"));
+        assertTrue(e.problems().get(0).contains("exp.yaml:15: experiment.evaluation.everySteps: 250 is not a multiple"),
+                e.problems().toString());
+    }
+
+    @Test
     void labelsAreUniquePerTrial() {
         ExperimentPlan plan = PlanLoader.parse(withExperiment("  seeds: [3, 4, 5]\n"), "exp.yaml");
         assertEquals(List.of("seed=3", "seed=4", "seed=5"), plan.trials().stream().map(ExperimentPlan.Trial::label).toList());
+    }
+
+    @Test
+    void everyExampleSpecLoadsAndTheAblationsHaveThePapersVariants() throws Exception {
+        java.nio.file.Path examples = java.nio.file.Path.of(System.getProperty("gantry.repo"), "examples");
+        try (var files = java.nio.file.Files.list(examples)) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                assertTrue(!PlanLoader.load(f).trials().isEmpty(), f.toString());
+            }
+        }
+        ExperimentPlan stabilization = PlanLoader.load(examples.resolve("ablation-stabilization.yaml"));
+        assertEquals(List.of("sn-d-1to1", "sn-d-5to1", "sn-g-d", "sn-g-d-ttur"),
+                stabilization.trials().stream().map(ExperimentPlan.Trial::label).toList());
+        ExperimentSpec dOnly5 = stabilization.trials().get(1).spec();
+        assertTrue(!dOnly5.model().generator().spectralNorm() && dOnly5.model().discriminator().spectralNorm());
+        assertEquals(5, dOnly5.training().dStepsPerGStep());
+        assertEquals(1e-4, dOnly5.training().effectiveLrD());
+        assertEquals(4e-4, stabilization.trials().get(3).spec().training().effectiveLrD());
+        ExperimentPlan attention = PlanLoader.load(examples.resolve("ablation-attention.yaml"));
+        assertEquals(6, attention.trials().size());
+        assertEquals(List.of(), attention.trials().get(0).spec().model().generator().attention());
+        assertEquals(List.of(8), attention.trials().get(1).spec().model().discriminator().attention());
+        assertEquals(dev.gantry.model.AttentionKind.RESIDUAL, attention.trials().get(5).spec().model().attentionKind());
     }
 }
