@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
                 ResultsCommand.class, CancelCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
                 CoordinatorCommand.class, WorkerCommand.class,
                 TrainCommand.class, SampleCommand.class, EvaluateCommand.class, FidCommand.class,
-                FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class,
+                FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class, EngineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for input the user must fix: a bad spec, dataset or checkpoint. */

@@ -12,6 +12,8 @@ import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.spec.PlanLoader;
 import dev.gantry.spec.SpecException;
+import dev.gantry.storage.S3ObjectStore;
+import dev.gantry.storage.StoreUri;
 import dev.gantry.storage.Stores;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
@@ -66,6 +68,13 @@ public final class Coordinator implements AutoCloseable {
         TopicSetup.ensure(settings.kafka(), settings.layout());
         publisher = new Publisher(settings.kafka(), "gantry-coordinator");
         stores = new Stores(settings.s3());
+        StoreUri root = StoreUri.parse(settings.storeRoot());
+        if (root.isS3()) {
+            // A fresh deployment (docker compose with MinIO) starts with no bucket.
+            try (S3ObjectStore bucket = new S3ObjectStore(settings.s3(), root.bucket())) {
+                bucket.createBucketIfMissing();
+            }
+        }
         rebuild();
     }
 

@@ -56,6 +56,15 @@ public record LabeledImages(String name, int count, int channels, int size, byte
         return batch(indices);
     }
 
+    /** The first {@code n} images (quick feature networks in tests, small benchmarks). */
+    public LabeledImages head(int n) {
+        if (n < 1 || n > count) {
+            throw new IllegalArgumentException(name + ": cannot take the first " + n + " of " + count + " images");
+        }
+        return new LabeledImages(name + "[:" + n + "]", n, channels, size, java.util.Arrays.copyOf(pixels, n * imageBytes()),
+                java.util.Arrays.copyOf(labels, n), classNames);
+    }
+
     public int[] classCounts() {
         int[] counts = new int[numClasses()];
         for (int label : labels) {

@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -76,8 +75,8 @@ class LocalClusterTest {
     @BeforeAll
     static void start() throws Exception {
         // A small fmnist-cnn-v1 (1 epoch on 3,000 images) keeps evaluation quick; its accuracy is irrelevant here.
-        LabeledImages train = subset(FashionMnist.load(null, "train", 32, dir.resolve("dl")), 3000);
-        LabeledImages test = subset(FashionMnist.load(null, "test", 32, dir.resolve("dl")), 500);
+        LabeledImages train = FashionMnist.load(null, "train", 32, dir.resolve("dl")).head(3000);
+        LabeledImages test = FashionMnist.load(null, "test", 32, dir.resolve("dl")).head(500);
         FashionFeatureNet.train(train, test, 1, 0, dir.resolve("featurenet"), s -> { });
         cluster = LocalCluster.start(new LocalCluster.Options(dir.resolve("cluster"), true, 2, dir.resolve("featurenet"),
                 dir.resolve("cache"), 3000, List.of("-Xmx1g")));
@@ -356,10 +355,5 @@ class LocalClusterTest {
         return events;
     }
 
-    private static LabeledImages subset(LabeledImages all, int n) {
-        int bytes = all.imageBytes();
-        return new LabeledImages(all.name() + "[:" + n + "]", n, all.channels(), all.size(),
-                Arrays.copyOf(all.pixels(), n * bytes), Arrays.copyOf(all.labels(), n), all.classNames());
-    }
 
 }
