@@ -10,9 +10,6 @@ import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.local.LocalCluster;
 import dev.gantry.report.FidPlot;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,26 +31,11 @@ class ClusterCommandsTest {
     static String bootstrap;
     static final String ID = "cli-test-1";
 
-    record Run(int status, String out, String err) {}
-
-    static Run gantry(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            String[] all = new String[args.length + 2];
-            System.arraycopy(args, 0, all, 0, args.length);
-            all[args.length] = "--bootstrap";
-            all[args.length + 1] = bootstrap;
-            int status = Main.execute(all);
-            return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    static CliRun gantry(String... args) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--bootstrap";
+        all[args.length + 1] = bootstrap;
+        return CliRun.of(all);
     }
 
     static Path spec(String name, long steps, String experiment) throws Exception {
@@ -91,11 +73,11 @@ class ClusterCommandsTest {
     @Order(1)
     void submitRejectsABadSpecNamingFileLineAndField() throws Exception {
         Path bad = spec("bad", 4, "segmentSteps: 2\nevaluation: {everySteps: 3}\n");
-        Run r = gantry("submit", bad.toString());
+        CliRun r = gantry("submit", bad.toString());
         assertEquals(Main.BAD_INPUT, r.status());
         assertTrue(r.err().contains("bad.yaml:7: experiment.evaluation.everySteps: 3 is not a multiple of segmentSteps"),
                 r.err());
-        Run missing = gantry("submit", dir.resolve("nope.yaml").toString());
+        CliRun missing = gantry("submit", dir.resolve("nope.yaml").toString());
         assertEquals(Main.BAD_INPUT, missing.status());
         assertTrue(missing.err().contains("nope.yaml: no such file"), missing.err());
         assertTrue(gantry("status", "bad").err().contains("no experiment 'bad'"), "nothing was submitted");
@@ -104,7 +86,7 @@ class ClusterCommandsTest {
     @Test
     @Order(2)
     void submitWatchStatusResults() throws Exception {
-        Run submit = gantry("submit", spec("good", 4, """
+        CliRun submit = gantry("submit", spec("good", 4, """
                 seeds: [1, 2]
                 segmentSteps: 2
                 evaluation: {everySteps: 2, samplesPerClass: 10}
@@ -112,24 +94,24 @@ class ClusterCommandsTest {
         assertEquals(0, submit.status(), submit.err());
         assertEquals(ID, submit.out().trim());
 
-        Run watch = gantry("watch", ID, "--timeout", "PT8M");
+        CliRun watch = gantry("watch", ID, "--timeout", "PT8M");
         assertEquals(0, watch.status(), watch.out() + watch.err());
         assertTrue(watch.out().contains("done"), watch.out());
 
-        Run all = gantry("status");
+        CliRun all = gantry("status");
         assertTrue(all.out().lines().anyMatch(l -> l.startsWith(ID) && l.matches(".*\\s2\\s+2\\s+0\\s+0\\s+0$")), all.out());
-        Run one = gantry("status", ID);
+        CliRun one = gantry("status", ID);
         assertEquals(2, one.out().lines().filter(l -> l.startsWith(ID + "-t00") && l.contains(" done ")
                 && l.contains("4/4")).count(), one.out());
 
-        Run table = gantry("results", ID);
+        CliRun table = gantry("results", ID);
         assertTrue(table.out().contains("by variant (mean over seeds)"), table.out());
-        Run csv = gantry("results", ID, "--format", "csv");
+        CliRun csv = gantry("results", ID, "--format", "csv");
         assertTrue(csv.out().startsWith("experiment,trial,label,step,metric,fid,intra_fid,worker\n"), csv.out());
         assertEquals(1 + 4, csv.out().lines().count(), "2 trials x evaluations at steps 2 and 4");
 
         Path plot = dir.resolve("fid.png");
-        Run json = gantry("results", ID, "--format", "json", "--plot", plot.toString());
+        CliRun json = gantry("results", ID, "--format", "json", "--plot", plot.toString());
         JsonNode root = new ObjectMapper().readTree(json.out());
         assertEquals("gantry.results/v1", root.get("schema").asText());
         assertEquals("fid[fmnist-cnn-v1]", root.get("metric").asText());
@@ -150,17 +132,17 @@ class ClusterCommandsTest {
     @Order(3)
     void samplesEvalAndReport() throws Exception {
         Path grid = dir.resolve("grid.png");
-        Run samples = gantry("samples", ID + "-t000", "--out", grid.toString(), "--per-class", "2");
+        CliRun samples = gantry("samples", ID + "-t000", "--out", grid.toString(), "--per-class", "2");
         assertEquals(0, samples.status(), samples.err());
         BufferedImage image = ImageIO.read(grid.toFile());
         assertTrue(image.getWidth() > 64 && image.getHeight() >= 10 * 64, image.getWidth() + "x" + image.getHeight());
 
-        Run eval = gantry("eval", ID + "-t000@4", "--samples", "5", "--wait");
+        CliRun eval = gantry("eval", ID + "-t000@4", "--samples", "5", "--wait");
         assertEquals(0, eval.status(), eval.err());
         assertTrue(eval.out().contains("fid[fmnist-cnn-v1]") && eval.out().contains("/n=5/"), eval.out());
 
         Path report = dir.resolve("report");
-        Run r = gantry("report", ID, "--out", report.toString());
+        CliRun r = gantry("report", ID, "--out", report.toString());
         assertEquals(0, r.status(), r.err());
         String html = Files.readString(report.resolve("index.html"));
         assertTrue(html.contains("<img src=\"fid.png\"") && html.contains(ID + "-t001-step-00000004.png"), html);
@@ -170,14 +152,14 @@ class ClusterCommandsTest {
     @Test
     @Order(4)
     void cancelStopsAnExperiment() throws Exception {
-        Run submit = gantry("submit", spec("long", 100_000, "segmentSteps: 2\nevaluation: {finalStep: false}\n")
+        CliRun submit = gantry("submit", spec("long", 100_000, "segmentSteps: 2\nevaluation: {finalStep: false}\n")
                 .toString(), "--id", "cli-long");
         assertEquals(0, submit.status(), submit.err());
-        Run cancel = gantry("cancel", "cli-long", "--reason", "test over");
+        CliRun cancel = gantry("cancel", "cli-long", "--reason", "test over");
         assertEquals(0, cancel.status(), cancel.err());
-        Run watch = gantry("watch", "cli-long", "--timeout", "PT3M");
+        CliRun watch = gantry("watch", "cli-long", "--timeout", "PT3M");
         assertEquals(0, watch.status(), watch.out());
-        Run status = gantry("status", "cli-long");
+        CliRun status = gantry("status", "cli-long");
         assertTrue(status.out().contains("cancelled") && status.out().contains("cancelled: test over"), status.out());
     }
 }

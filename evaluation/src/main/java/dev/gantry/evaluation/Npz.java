@@ -49,6 +49,15 @@ public final class Npz {
         return arrays;
     }
 
+    /** One .npy array (float64, float32 or uint8), as doubles. */
+    public static Array readNpy(Path file) {
+        try {
+            return readNpy(java.nio.file.Files.readAllBytes(file), file.toString());
+        } catch (java.io.IOException e) {
+            throw new StatisticsException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
     static Array readNpy(byte[] bytes, String source) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (byte b : MAGIC) {
@@ -87,8 +96,13 @@ public final class Npz {
                     values[i] = f[i];
                 }
             }
+            case "|u1" -> {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = Byte.toUnsignedInt(in.get());
+                }
+            }
             default -> throw new StatisticsException(source + ": dtype " + descr.group(1)
-                    + " is not supported (float64 or float32, little-endian)");
+                    + " is not supported (float64, float32 little-endian, or uint8)");
         }
         return new Array(shape, values);
     }

@@ -232,6 +232,18 @@ class LocalClusterTest {
         assertEquals(Map.of(), cluster.exited(), "malformed records crash no process");
     }
 
+    @Test
+    void aTaskThatCannotSucceedIsParkedAndItsTrialFails() {
+        String yaml = spec("unreadable", 4, 4, 8, "evaluation: {finalStep: false}").replace(
+                "dataset: {kind: fashion-mnist}", "dataset: {kind: image-folder, path: /nonexistent/gantry-images}");
+        String id = client.submit(yaml, "unreadable.yaml", null);
+        TrialState t = awaitFinished(id, 1).get(0);
+        assertEquals(TrialState.Phase.FAILED, t.getPhase(), t.toString());
+        assertTrue(t.getFailureReason().contains("/nonexistent/gantry-images"), t.getFailureReason());
+        assertEquals(0, t.getStep(), "nothing was committed");
+        assertEquals(Map.of(), cluster.exited(), "the worker parked the task and lives on");
+    }
+
     // ---- helpers ----
 
     private static List<TrialState> awaitFinished(String experimentId, int trials) {

@@ -1,0 +1,173 @@
+package dev.gantry.evaluation.features;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.checkpoint.Manifest;
+import dev.gantry.model.NoGrad;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Inception v3 as TorchScript with the interface of StyleGAN2-ADA's and clean-fid's
+ * {@code inception-2015-12-05.pt}: {@code forward(img, return_features)} takes N x 3 x H x W
+ * images with values 0..255, resizes them to 299 x 299 itself, and gives pool3 features (2048)
+ * or class probabilities (1008, for the Inception Score).
+ *
+ * <p>Images reach it the way StyleGAN2-ADA's metrics feed it: generator output in [-1, 1] becomes
+ * {@code floor(x * 127.5 + 128)} clamped to 0..255 as uint8, grayscale repeated to three channels.
+ *
+ * <p>Only the published weights may produce plain "FID": a file whose SHA-256 matches the hash
+ * the operator configures as the published one gets the id {@value #ID}; any other file (such as
+ * the random-weights test model) gets "inception-v3-unverified-&lt;sha prefix&gt;", and its metrics are
+ * named accordingly.
+ */
+public final class InceptionV3 implements FeatureExtractor {
+    public static final String ID = "inception-v3-tf-2015-12-05";
+    /** Where StyleGAN2-ADA publishes the TorchScript file. */
+    public static final String PUBLIC_URL =
+            "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/metrics/inception-2015-12-05.pt";
+    public static final int FEATURES = 2048;
+    public static final int CLASSES = 1008;
+    private static final int BATCH = 16;
+
+    private final PtNDManager manager;
+    private final PtSymbolBlock module;
+    private final String id;
+    private final String sha256;
+
+    private InceptionV3(PtNDManager manager, PtSymbolBlock module, String id, String sha256) {
+        this.manager = manager;
+        this.module = module;
+        this.id = id;
+        this.sha256 = sha256;
+    }
+
+    /**
+     * @param publishedSha256 the SHA-256 of the published file, or null when unknown: then the
+     *     extractor is never called the standard Inception
+     */
+    public static InceptionV3 load(Path file, String publishedSha256) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read the Inception TorchScript file (" + e.getMessage() + ")", e);
+        }
+        String sha = Manifest.sha256(bytes);
+        boolean standard = publishedSha256 != null && publishedSha256.equalsIgnoreCase(sha);
+        String id = standard ? ID : "inception-v3-unverified-" + sha.substring(0, 12);
+        PtNDManager manager = (PtNDManager) NDManager.newBaseManager();
+        try {
+            PtSymbolBlock module = JniUtils.loadModule(manager, file, true, new String[0], new String[0], false);
+            return new InceptionV3(manager, module, id, sha);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw new CheckpointException(file + ": not a loadable TorchScript module (" + e.getMessage() + ")", e);
+        }
+    }
+
+    public String sha256() {
+        return sha256;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public int featureDim() {
+        return FEATURES;
+    }
+
+    @Override
+    public boolean isStandardInception() {
+        return ID.equals(id);
+    }
+
+    @Override
+    public boolean accepts(int channels, int size) {
+        return (channels == 1 || channels == 3) && size >= 16;
+    }
+
+    @Override
+    public float[] features(float[] images, int n, int channels, int size) {
+        return run(images, n, channels, size, true, FEATURES);
+    }
+
+    /** Softmax probabilities over the 1008 classes of the TF Inception graph, n x 1008. */
+    public float[] probabilities(float[] images, int n, int channels, int size) {
+        return run(images, n, channels, size, false, CLASSES);
+    }
+
+    /** Runs 0..255 images as they are (tests compare with PyTorch on the very same bytes). */
+    public float[] featuresOfBytes(byte[] rgb, int n, int size) {
+        float[] out = new float[n * FEATURES];
+        try (NoGrad ignored = new NoGrad(); NDManager batch = manager.newSubManager()) {
+            PtNDArray x = (PtNDArray) batch.create(java.nio.ByteBuffer.wrap(rgb), new Shape(n, 3, size, size), DataType.UINT8);
+            forward(x, true, out, 0, FEATURES);
+        }
+        return out;
+    }
+
+    private float[] run(float[] images, int n, int channels, int size, boolean features, int width) {
+        if (!accepts(channels, size)) {
+            throw new IllegalArgumentException(id + " takes 1- or 3-channel images of at least 16x16, got "
+                    + channels + "x" + size + "x" + size);
+        }
+        float[] out = new float[n * width];
+        int per = channels * size * size;
+        try (NoGrad ignored = new NoGrad()) {
+            for (int start = 0; start < n; start += BATCH) {
+                int m = Math.min(BATCH, n - start);
+                byte[] rgb = new byte[m * 3 * size * size];
+                for (int i = 0; i < m; i++) {
+                    for (int c = 0; c < 3; c++) {
+                        int from = (start + i) * per + (channels == 1 ? 0 : c) * size * size;
+                        int to = (i * 3 + c) * size * size;
+                        for (int p = 0; p < size * size; p++) {
+                            double v = Math.floor(images[from + p] * 127.5 + 128);
+                            rgb[to + p] = (byte) Math.max(0, Math.min(255, (int) v));
+                        }
+                    }
+                }
+                try (NDManager batch = manager.newSubManager()) {
+                    PtNDArray x = (PtNDArray) batch.create(java.nio.ByteBuffer.wrap(rgb), new Shape(m, 3, size, size),
+                            DataType.UINT8);
+                    forward(x, features, out, start * width, width);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void forward(PtNDArray x, boolean features, float[] out, int offset, int width) {
+        IValue input = IValue.from(x);
+        IValue flag = IValue.from(features);
+        try (IValue result = module.forward(input, flag)) {
+            PtNDArray y = result.toTensor((PtNDManager) x.getManager());
+            float[] values = y.toFloatArray();
+            if (values.length != (int) x.getShape().get(0) * width) {
+                throw new IllegalStateException(id + ": expected " + width + " outputs per image, got shape " + y.getShape());
+            }
+            System.arraycopy(values, 0, out, offset, values.length);
+        } finally {
+            input.close();
+            flag.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        module.close();
+        manager.close();
+    }
+}
