@@ -73,6 +73,30 @@ public final class ImageFolder {
                 labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
     }
 
+    /**
+     * Every image under a local directory, recursively and sorted by path, as one unlabelled set
+     * (pytorch-fid's convention for "a folder of images").
+     */
+    public static LabeledImages loadAll(Path root, int channels, int size) {
+        if (!Files.isDirectory(root)) {
+            throw new DatasetException(root + ": not a directory");
+        }
+        LocalObjectStore store = new LocalObjectStore(root);
+        List<String> keys = store.list("").stream().filter(ImageFolder::isImage).toList();
+        if (keys.isEmpty()) {
+            throw new DatasetException(root + ": no images (png, jpg, jpeg, bmp, gif)");
+        }
+        int per = channels * size * size;
+        byte[] pixels = new byte[keys.size() * per];
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            byte[] bytes = store.get(key).orElseThrow(() -> new DatasetException(root + "/" + key + ": listed but gone"));
+            System.arraycopy(decode(bytes, root + "/" + key, channels, size), 0, pixels, i * per, per);
+        }
+        return new LabeledImages("folder:" + root, keys.size(), channels, size, pixels, new int[keys.size()],
+                List.of("all"));
+    }
+
     private static boolean isImage(String key) {
         String n = key.toLowerCase(Locale.ROOT);
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
