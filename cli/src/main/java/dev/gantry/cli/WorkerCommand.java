@@ -36,6 +36,14 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: <cache>/featurenets/fmnist-cnn-v1)")
     Path featurenet;
 
+    @Option(names = "--inception", paramLabel = "PATH|URI",
+            description = "Inception v3 TorchScript for eval workers: a file, s3:// or https:// (default: $GANTRY_INCEPTION)")
+    String inception;
+
+    @Option(names = "--inception-sha256", paramLabel = "HEX",
+            description = "the published file's SHA-256; metrics are plain FID only when it matches (default: $GANTRY_INCEPTION_SHA256)")
+    String inceptionSha256;
+
     @Override
     public Integer call() throws Exception {
         if (!role.equals("train") && !role.equals("eval")) {
@@ -54,6 +62,12 @@ final class WorkerCommand implements Callable<Integer> {
         }
         if (featurenet != null) {
             args.addAll(List.of("--featurenet", featurenet.toString()));
+        }
+        if (inception != null) {
+            args.addAll(List.of("--inception", inception));
+        }
+        if (inceptionSha256 != null) {
+            args.addAll(List.of("--inception-sha256", inceptionSha256));
         }
         return WorkerMain.run(args.toArray(String[]::new));
     }

@@ -82,7 +82,7 @@ public final class TrialScheduler {
                     .setPhase(Phase.PENDING).setStep(0).setTotalSteps(trial.spec().training().steps())
                     .setSpecYaml(trial.specYaml()).setSpecHash(trial.spec().trajectoryHash()).setSettings(settings).putAllOverrides(trial.overrides())
                     .setLabel(trial.label()).setIndex(i).setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN)
-                    .setBestFid(Double.NaN).setMetricName("fid[" + e.extractor() + "]")
+                    .setBestFid(Double.NaN).setMetricName(e.extractor().equals("inception-v3-tf-2015-12-05") ? "fid" : "fid[" + e.extractor() + "]")
                     .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs()).build();
             out.tasks.add(task(state, null, 0));
             put(state, out);

@@ -12,6 +12,7 @@ import dev.gantry.evaluation.ClassStatistics;
 import dev.gantry.evaluation.ReferenceStatistics;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.evaluation.features.FeatureExtractor;
+import dev.gantry.evaluation.features.InceptionV3;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
@@ -38,14 +39,15 @@ final class EvaluationRunner implements AutoCloseable {
     private final WorkerSettings settings;
     private final Map<String, ClassStatistics> reference = new HashMap<>();
     private FashionFeatureNet featureNet;
+    private InceptionV3 inception;
 
     EvaluationRunner(Stores stores, WorkerSettings settings) {
         this.stores = stores;
         this.settings = settings;
     }
 
-    static String metricDefinition(EvaluationTask task) {
-        return "fid[" + task.getExtractorId() + "]/" + task.getSplit() + "/n="
+    static String metricDefinition(EvaluationTask task, String extractorId) {
+        return (extractorId.equals(InceptionV3.ID) ? "fid" : "fid[" + extractorId + "]") + "/" + task.getSplit() + "/n="
                 + (task.getSamplesPerClass() == 0 ? "class-counts" : String.valueOf(task.getSamplesPerClass()))
                 + "/seed=" + task.getEvalSeed();
     }
@@ -70,7 +72,7 @@ final class EvaluationRunner implements AutoCloseable {
                     real, counts, task.getEvalSeed(), n -> { });
             EvaluationResult.Builder b = EvaluationResult.newBuilder().setTrial(task.getTrial())
                     .setStep(task.getCheckpoint().getStep()).setCheckpoint(task.getCheckpoint())
-                    .setExtractorId(task.getExtractorId()).setMetricDefinition(metricDefinition(task))
+                    .setExtractorId(extractor.id()).setMetricDefinition(metricDefinition(task, extractor.id()))
                     .setFid(result.fid()).setIntraFid(result.intraFid().mean())
                     .putAllPerClassFid(result.intraFid().perClass()).setWorkerId(settings.workerId())
                     .setComputedAtMs(System.currentTimeMillis()).setSamplesPerClass(task.getSamplesPerClass())
@@ -91,6 +93,16 @@ final class EvaluationRunner implements AutoCloseable {
     }
 
     private FeatureExtractor extractor(String id) {
+        if (InceptionV3.ID.equals(id)) {
+            if (settings.inception() == null) {
+                throw new IllegalArgumentException("extractor " + id + " asked for, but this worker has no Inception file "
+                        + "(--inception PATH|s3://...|https://... or GANTRY_INCEPTION)");
+            }
+            if (inception == null) {
+                inception = InceptionV3.locate(settings.inception(), settings.inceptionSha256(), stores, settings.cacheDir());
+            }
+            return inception;
+        }
         if (!FashionFeatureNet.ID.equals(id)) {
             throw new IllegalArgumentException("extractor '" + id + "' is not available on this worker (supported: "
                     + FashionFeatureNet.ID + ")");
@@ -123,6 +135,9 @@ final class EvaluationRunner implements AutoCloseable {
     public void close() {
         if (featureNet != null) {
             featureNet.close();
+        }
+        if (inception != null) {
+            inception.close();
         }
     }
 }

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * Entry point of a worker process: {@code train|eval [--bootstrap H:P] [--worker-id ID]
- * [--threads N] [--cache DIR] [--featurenet DIR] [--progress-ms MS] [--max-deliveries N]}.
+ * [--threads N] [--cache DIR] [--featurenet DIR] [--progress-ms MS] [--max-deliveries N] [--inception PATH|URI]
+ * [--inception-sha256 HEX]}.
  * Kafka and S3 settings come from the environment (GANTRY_KAFKA_*, GANTRY_S3_*, AWS_*), flags win.
  * {@code gantry worker} on the command line calls this; local mode starts it as a process.
  */
@@ -73,7 +74,8 @@ public final class WorkerMain {
             flags.put(args[i].substring(2), args[++i]);
         }
         for (String flag : flags.keySet()) {
-            if (!List.of("bootstrap", "worker-id", "threads", "cache", "featurenet", "progress-ms", "max-deliveries")
+            if (!List.of("bootstrap", "worker-id", "threads", "cache", "featurenet", "progress-ms", "max-deliveries", "inception",
+                    "inception-sha256")
                     .contains(flag)) {
                 throw new IllegalArgumentException("worker: unknown flag --" + flag);
             }
@@ -85,7 +87,9 @@ public final class WorkerMain {
                 S3Settings.fromEnvironment(), number(flags, "threads", EngineSetup.configure(null)),
                 Duration.ofMillis(number(flags, "progress-ms", 2000)), number(flags, "max-deliveries", 4),
                 Path.of(flags.getOrDefault("featurenet", cache.resolve("featurenets").resolve(FashionFeatureNet.ID)
-                        .toString())), cache);
+                        .toString())), cache,
+                flags.getOrDefault("inception", System.getenv("GANTRY_INCEPTION")),
+                flags.getOrDefault("inception-sha256", System.getenv("GANTRY_INCEPTION_SHA256")));
     }
 
     private static int number(Map<String, String> flags, String name, int fallback) {

@@ -14,9 +14,11 @@ import java.time.Duration;
  * @param maxDeliveries after this many failed deliveries of one task it is parked as failed
  * @param featurenetDir weights of fmnist-cnn-v1 (trained on first use when absent)
  * @param cacheDir datasets and reference statistics
+ * @param inception the Inception v3 TorchScript (path, s3:// or https:// URI), or null
+ * @param inceptionSha256 the published file's SHA-256, or null (then its metrics are not plain FID)
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
-        int maxDeliveries, Path featurenetDir, Path cacheDir) {
+        int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256) {
     public WorkerSettings {
         if (workerId == null || !workerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("worker id '" + workerId + "': 1-64 letters, digits, '.', '_' or '-'");
@@ -26,6 +28,9 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         }
         if (progressEvery.isNegative() || progressEvery.isZero()) {
             throw new IllegalArgumentException("progress interval must be positive (got " + progressEvery + ")");
+        }
+        if (inceptionSha256 != null && !inceptionSha256.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("Inception SHA-256 '" + inceptionSha256 + "' is not 64 hex digits");
         }
         if (maxDeliveries < 1) {
             throw new IllegalArgumentException("max deliveries must be at least 1 (got " + maxDeliveries + ")");

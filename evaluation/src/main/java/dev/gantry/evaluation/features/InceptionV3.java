@@ -74,6 +74,64 @@ public final class InceptionV3 implements FeatureExtractor {
         }
     }
 
+    /**
+     * Finds the TorchScript file: a local path, an s3:// URI (through {@code stores}), or an
+     * https:// address, fetched once into {@code cacheDir}. A download is used only when its
+     * SHA-256 equals {@code publishedSha256}, which must then be given.
+     */
+    public static InceptionV3 locate(String location, String publishedSha256, dev.gantry.storage.Stores stores,
+            Path cacheDir) {
+        if (location.startsWith("s3://") || location.startsWith("https://")) {
+            Path cached = cacheDir.resolve("inception").resolve(Integer.toHexString(location.hashCode()) + ".pt");
+            if (!Files.isRegularFile(cached)) {
+                byte[] bytes = location.startsWith("s3://") ? fromStore(location, stores) : download(location, publishedSha256);
+                try {
+                    Files.createDirectories(cached.getParent());
+                    Path partial = cached.resolveSibling(cached.getFileName() + ".partial");
+                    Files.write(partial, bytes);
+                    Files.move(partial, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new CheckpointException(cached + ": cannot cache the Inception file (" + e.getMessage() + ")", e);
+                }
+            }
+            return load(cached, publishedSha256);
+        }
+        return load(Path.of(location), publishedSha256);
+    }
+
+    private static byte[] fromStore(String uri, dev.gantry.storage.Stores stores) {
+        int slash = uri.lastIndexOf('/');
+        dev.gantry.storage.Stores.Location at = stores.locate(uri.substring(0, slash + 1));
+        return at.store().get(at.keyPrefix() + uri.substring(slash + 1))
+                .orElseThrow(() -> new CheckpointException(uri + ": no such object"));
+    }
+
+    private static byte[] download(String url, String publishedSha256) {
+        if (publishedSha256 == null) {
+            throw new CheckpointException(url + ": refusing to download without the published SHA-256 to check it against "
+                    + "(set GANTRY_INCEPTION_SHA256)");
+        }
+        try {
+            java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newBuilder()
+                    .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build()
+                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new CheckpointException(url + ": HTTP " + response.statusCode());
+            }
+            String sha = Manifest.sha256(response.body());
+            if (!sha.equalsIgnoreCase(publishedSha256)) {
+                throw new CheckpointException(url + ": downloaded file has SHA-256 " + sha + ", expected " + publishedSha256);
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new CheckpointException(url + ": download failed (" + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException(url + ": download interrupted", e);
+        }
+    }
+
     public String sha256() {
         return sha256;
     }
