@@ -7,6 +7,7 @@ import dev.gantry.evaluation.FrechetDistance;
 import dev.gantry.evaluation.GaussianStats;
 import dev.gantry.evaluation.Npz;
 import dev.gantry.evaluation.StatsAccumulator;
+import dev.gantry.runtime.EngineSetup;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +33,71 @@ final class BenchFidCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "python with NumPy and SciPy")
     String python;
 
+    @Option(names = "--inception", paramLabel = "FILE",
+            description = "also time feature extraction with this Inception TorchScript, gantry (DJL) vs PyTorch")
+    Path inception;
+
+    @Option(names = "--images", defaultValue = "64", description = "images for the extraction timing (default: ${DEFAULT-VALUE})")
+    int images;
+
+    @Option(names = "--only-extraction", description = "skip the Frechet distance timing")
+    boolean onlyExtraction;
+
     @Override
     public Integer call() throws Exception {
+        if (!onlyExtraction) {
+            frechet();
+        }
+        if (inception != null) {
+            extraction();
+        }
+        return 0;
+    }
+
+    private void extraction() throws Exception {
+        int threads = EngineSetup.configure(null);
+        int batch = 16;
+        int size = 299;
+        java.util.Random random = new java.util.Random(0);
+        float[] x = new float[batch * 3 * size * size];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextInt(256) / 127.5f - 1f;
+        }
+        double gantry;
+        int done = 0;
+        try (dev.gantry.evaluation.features.InceptionV3 net = dev.gantry.evaluation.features.InceptionV3.load(inception, null)) {
+            net.features(x, batch, 3, size);  // warm-up
+            long t0 = System.nanoTime();
+            while (done < images) {
+                net.features(x, batch, 3, size);
+                done += batch;
+            }
+            gantry = done / ((System.nanoTime() - t0) / 1e9);
+        }
+        System.out.printf("feature extraction, %s, batch %d at %dx%d, %d threads: gantry (DJL) %.2f images/s%n",
+                inception.getFileName(), batch, size, size, threads, gantry);
+        Path script = Files.createTempFile("gantry-bench-inception", ".py");
+        try (InputStream in = getClass().getResourceAsStream("bench/inception_torch.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        try {
+            Process p = new ProcessBuilder(python, script.toString(), inception.toString(), "" + images, "" + batch, "" + size,
+                    "" + threads).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String last = out.lines().reduce((a, b) -> b).orElse("");
+            if (p.waitFor() != 0 || !last.startsWith("{")) {
+                System.out.println("PyTorch side not run (" + python + " with torch needed): " + out);
+                return;
+            }
+            double torch = new ObjectMapper().readTree(last).path("images_per_second").asDouble();
+            System.out.printf("PyTorch %s eager on the same file: %.2f images/s; ratio gantry/PyTorch %.2f (target >= 1.0)%n",
+                    "(python3-torch)", torch, gantry / torch);
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private void frechet() throws Exception {
         GaussianStats a = synthetic(dim, 1, 0.0);
         GaussianStats b = synthetic(dim, 2, 0.3);
         double[] seconds = new double[repeats];
@@ -59,7 +123,7 @@ final class BenchFidCommand implements Callable<Integer> {
             String last = out.lines().reduce((x, y) -> y).orElse("");
             if (p.waitFor() != 0 || !last.startsWith("{")) {
                 System.out.println("scipy sqrtm reference not run (" + python + " with numpy/scipy needed): " + out);
-                return 0;
+                return;
             }
             JsonNode json = new ObjectMapper().readTree(last);
             double[] ref = new double[json.path("seconds").size()];
@@ -77,7 +141,6 @@ final class BenchFidCommand implements Callable<Integer> {
             }
             Files.deleteIfExists(dir);
         }
-        return 0;
     }
 
     /** Statistics of 3*d correlated Gaussian samples: full rank, realistic spread of eigenvalues. */
