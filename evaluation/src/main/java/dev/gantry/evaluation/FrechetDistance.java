@@ -20,6 +20,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 public final class FrechetDistance {
     /** Relative asymmetry tolerated in a covariance (rounding in whoever wrote it). */
     static final double SYMMETRY_TOLERANCE = 1e-8;
+    /** From this dimension on libtorch's LAPACK does the eigenproblems (EJML is quicker to start for small d). */
+    static final int TORCH_FROM_DIM = 64;
 
     private FrechetDistance() {}
 
@@ -41,7 +43,9 @@ public final class FrechetDistance {
             meanTerm += diff * diff;
         }
         double traceTerm = CommonOps_DDRM.trace(s1) + CommonOps_DDRM.trace(s2);
-        return meanTerm + traceTerm - 2 * traceSqrtProduct(s1, s2);
+        double traceSqrt = d >= TORCH_FROM_DIM ? TorchTraceSqrt.get().traceSqrtProduct(s1.data, s2.data, d)
+                : traceSqrtProduct(s1, s2);
+        return meanTerm + traceTerm - 2 * traceSqrt;
     }
 
     /** Tr((S1 S2)^(1/2)) through two symmetric eigenproblems. */

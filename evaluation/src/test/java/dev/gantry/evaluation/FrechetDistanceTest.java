@@ -149,4 +149,28 @@ class FrechetDistanceTest {
         StatisticsException e = assertThrows(StatisticsException.class, () -> Npz.readStats(junk));
         assertTrue(e.getMessage().startsWith(junk.toString()), e.getMessage());
     }
+
+    @Test
+    void libtorchAndEjmlComputeTheSameTraceOfTheSquareRoot() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int d : new int[] {64, 150}) {
+            int n = d / 2;  // fewer samples than dimensions: singular covariances, the hard case
+            StatsAccumulator x = new StatsAccumulator(d);
+            StatsAccumulator y = new StatsAccumulator(d);
+            double[] rows = new double[n * d];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = random.nextGaussian();
+            }
+            x.add(rows, n);
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = 0.5 * random.nextGaussian() + 0.1;
+            }
+            y.add(rows, n);
+            org.ejml.data.DMatrixRMaj s1 = new org.ejml.data.DMatrixRMaj(d, d, true, x.stats().sigma());
+            org.ejml.data.DMatrixRMaj s2 = new org.ejml.data.DMatrixRMaj(d, d, true, y.stats().sigma());
+            double ejml = FrechetDistance.traceSqrtProduct(s1, s2);
+            double torch = TorchTraceSqrt.get().traceSqrtProduct(x.stats().sigma(), y.stats().sigma(), d);
+            assertEquals(ejml, torch, 1e-9 * Math.abs(ejml), "d=" + d);
+        }
+    }
 }
