@@ -17,10 +17,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Tr((S1 S2)^(1/2)) on libtorch's LAPACK, the same two symmetric eigenproblems as
- * {@link FrechetDistance}'s EJML path (eigh of S1, then the eigenvalues of B S2 B^T with
- * B = diag(sqrt(w)) V^T, both rank-clipped at d * eps * max), in float64, many times faster
- * at d = 2048.
+ * Tr((S1 S2)^(1/2)) on libtorch's LAPACK, in float64. When S1 is positive definite, S1 = L L^T
+ * (Cholesky) and the eigenvalues of S1 S2 are those of the symmetric L^T S2 L: one Cholesky
+ * factorisation and one eigenvalues-only problem. A singular S1 (fewer samples than dimensions)
+ * takes {@link FrechetDistance}'s EJML route instead: eigh of S1, then the eigenvalues of
+ * B S2 B^T with B = diag(sqrt(w)) V^T. Eigenvalues are rank-clipped at d * eps * max either way.
  *
  * <p>DJL's NDArray API has no eigen solver, but libtorch runs TorchScript. gantry writes the tiny
  * TorchScript archive for this one function itself (its source below, a pickle of an empty
@@ -36,6 +37,14 @@ final class TorchTraceSqrt implements AutoCloseable {
                 s1: Tensor,
                 s2: Tensor,
                 rtol: float) -> Tensor:
+                l, info = torch.linalg_cholesky_ex(s1)
+                if bool(torch.eq(info, 0)):
+                  m1 = torch.matmul(torch.matmul(torch.transpose(l, 0, 1), s2), l)
+                  _3 = torch.add(m1, torch.transpose(m1, 0, 1))
+                  mu1 = torch.linalg_eigvalsh(torch.mul(_3, 0.5))
+                  _4 = torch.mul(torch.max(mu1), rtol)
+                  mu2 = torch.where(torch.gt(mu1, _4), mu1, torch.zeros_like(mu1))
+                  return torch.sum(torch.sqrt(mu2))
                 w, v = torch.linalg_eigh(s1)
                 _0 = torch.mul(torch.max(w), rtol)
                 w0 = torch.where(torch.gt(w, _0), w, torch.zeros_like(w))
