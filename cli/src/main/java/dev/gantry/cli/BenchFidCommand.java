@@ -66,7 +66,9 @@ final class BenchFidCommand implements Callable<Integer> {
         double gantry;
         int done = 0;
         try (dev.gantry.evaluation.features.InceptionV3 net = dev.gantry.evaluation.features.InceptionV3.load(inception, null)) {
-            net.features(x, batch, 3, size);  // warm-up
+            for (int w = 0; w < 3; w++) {
+                net.features(x, batch, 3, size);  // warm-up: TorchScript profiles, then optimises, the first calls
+            }
             long t0 = System.nanoTime();
             while (done < images) {
                 net.features(x, batch, 3, size);
