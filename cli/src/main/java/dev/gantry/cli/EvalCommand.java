@@ -73,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
                     .setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                     .setSamplesPerClass(samples != null ? samples : p.getSamplesPerClass())
                     .setEvalSeed(seed != null ? seed : p.getEvalSeed()).setTotalSteps(trial.getTotalSteps())
-                    .setRequestedAtMs(System.currentTimeMillis()).build();
+                    .setRequestedAtMs(System.currentTimeMillis()).setStatsRoot(p.getStatsRoot()).build();
             publisher.sendAndWait(Topics.EVAL_TASKS, trialId, task);
             System.out.println("evaluation of " + uri + " requested");
             if (!await) {

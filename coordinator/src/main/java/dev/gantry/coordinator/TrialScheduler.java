@@ -71,7 +71,7 @@ public final class TrialScheduler {
         ExperimentPlan.Evaluation e = plan.evaluation();
         EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
-                .setEvalSeed(e.seed()).build();
+                .setEvalSeed(e.seed()).setStatsRoot(root + "stats/").build();
         ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
                 .setCheckpointRoot(root + "experiments/" + experimentId + "/").setKeepLatest(plan.keepLatest()).build();

@@ -127,6 +127,13 @@ class LocalClusterTest {
             assertFalse(committed(t, 2), "step 2 removed by retention");
             assertTrue(committed(t, 6));
         }
+        try (Stores stores = stores()) {
+            Stores.Location stats = stores.locate(cluster.storeRoot() + "stats/");
+            List<String> shared = stats.store().list(stats.keyPrefix());
+            assertTrue(shared.stream().anyMatch(k -> k.endsWith("/all.npz"))
+                    && shared.stream().filter(k -> k.contains("/class-")).count() == 10,
+                    "reference statistics shared in the store for every eval worker: " + shared);
+        }
         assertEquals(Map.of(), cluster.exited(), "no process died");
     }
 

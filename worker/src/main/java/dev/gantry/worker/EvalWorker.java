@@ -87,7 +87,8 @@ public final class EvalWorker implements AutoCloseable {
                 .setTaskId(event.getTrial().getTrialId() + "@" + step + "/eval").setTrial(event.getTrial())
                 .setCheckpoint(event.getCheckpoint()).setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                 .setSamplesPerClass(p.getSamplesPerClass()).setEvalSeed(p.getEvalSeed())
-                .setTotalSteps(event.getTotalSteps()).setRequestedAtMs(event.getCommittedAtMs()).build());
+                .setTotalSteps(event.getTotalSteps()).setRequestedAtMs(event.getCommittedAtMs())
+                .setStatsRoot(p.getStatsRoot()).build());
     }
 
     private void handle(ConsumerRecord<String, byte[]> record) throws InterruptedException {

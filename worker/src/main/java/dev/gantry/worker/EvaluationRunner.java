@@ -21,7 +21,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -62,7 +66,7 @@ final class EvaluationRunner implements AutoCloseable {
             DatasetSpec ds = state.spec().dataset();
             DatasetSpec realSpec = new DatasetSpec(ds.kind(), ds.path(), task.getSplit(), ds.channels());
             int size = state.modelConfig().imageSize();
-            ClassStatistics real = reference(realSpec, size, extractor);
+            ClassStatistics real = reference(realSpec, size, extractor, task.getStatsRoot());
             int[] counts = null;
             if (task.getSamplesPerClass() > 0) {
                 counts = new int[state.classNames().size()];
@@ -81,14 +85,49 @@ final class EvaluationRunner implements AutoCloseable {
         }
     }
 
-    private ClassStatistics reference(DatasetSpec spec, int size, FeatureExtractor extractor) throws IOException {
-        String key = spec + "@" + size + "/" + extractor.id();
-        ClassStatistics cached = reference.get(key);
-        if (cached == null) {
-            LabeledImages data = Datasets.open(spec, size, settings.cacheDir().resolve("datasets").resolve("fashion-mnist"));
-            cached = ReferenceStatistics.loadOrCompute(data, extractor, settings.cacheDir().resolve("stats"));
-            reference.put(key, cached);
+    /**
+     * Real statistics: from this worker's memory, else its disk cache, else the shared store
+     * ({@code statsRoot}), else computed here, then shared through the store for every other eval
+     * worker. In the store, the class files go first and all.npz last with a conditional write,
+     * so all.npz marks a complete entry, as on disk.
+     */
+    private ClassStatistics reference(DatasetSpec spec, int size, FeatureExtractor extractor, String statsRoot)
+            throws IOException {
+        String memoryKey = spec + "@" + size + "/" + extractor.id();
+        ClassStatistics cached = reference.get(memoryKey);
+        if (cached != null) {
+            return cached;
         }
+        LabeledImages data = Datasets.open(spec, size, settings.cacheDir().resolve("datasets").resolve("fashion-mnist"));
+        Path localRoot = settings.cacheDir().resolve("stats");
+        String key = ReferenceStatistics.key(data.name(), extractor.id(), data.size());
+        Path local = localRoot.resolve(key);
+        Stores.Location shared = statsRoot.isEmpty() ? null : stores.locate(statsRoot);
+        String prefix = shared == null ? null : shared.keyPrefix() + key + "/";
+        if (shared != null && !Files.isRegularFile(local.resolve("all.npz"))
+                && shared.store().get(prefix + "all.npz").isPresent()) {
+            Files.createDirectories(local);
+            List<String> keys = new ArrayList<>(shared.store().list(prefix));
+            keys.sort(Comparator.comparing((String k) -> k.endsWith("all.npz")));  // all.npz last
+            for (String k : keys) {
+                byte[] bytes = shared.store().get(k).orElseThrow();
+                Path target = local.resolve(k.substring(prefix.length()));
+                Files.write(target.resolveSibling(target.getFileName() + ".part"), bytes);
+                Files.move(target.resolveSibling(target.getFileName() + ".part"), target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            log.info("reference statistics {} from {}", key, statsRoot);
+        }
+        cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot);
+        if (shared != null && shared.store().get(prefix + "all.npz").isEmpty()) {
+            try (var files = Files.list(local)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("class-")).sorted().toList()) {
+                    shared.store().put(prefix + f.getFileName(), Files.readAllBytes(f));
+                }
+            }
+            shared.store().putIfAbsent(prefix + "all.npz", Files.readAllBytes(local.resolve("all.npz")));
+            log.info("reference statistics {} shared at {}", key, statsRoot);
+        }
+        reference.put(memoryKey, cached);
         return cached;
     }
 
