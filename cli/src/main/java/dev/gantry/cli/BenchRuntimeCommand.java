@@ -30,9 +30,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "runtime", mixinStandardHelpOptions = true,
-        description = {"Measure the distributed runtime on a local cluster (real Kafka, S3Mock, worker processes):",
-                "worker utilisation, hand-off gap between segments, eval latency; then a coordinator scale",
-                "simulation (many trials, many no-op workers, scheduler only)."},
+        description = {"Measure the distributed runtime: utilisation, hand-off gap, eval latency, scheduler scale.",
+                "Runs a local cluster (real Kafka, S3Mock, worker processes), then a coordinator scale simulation",
+                "(many trials, many no-op workers, scheduler only)."},
         footer = {"", "Example:", "  gantry bench runtime --train-workers 2 --trials 2 --steps 300 --segment 50"})
 final class BenchRuntimeCommand implements Callable<Integer> {
     @Option(names = "--train-workers", defaultValue = "2")

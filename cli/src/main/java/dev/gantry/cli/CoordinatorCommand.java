@@ -9,8 +9,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Run the coordinator: creates the topics, turns submitted experiments into trials and tasks,",
-                "tracks trial states. Restart it any time: it rebuilds itself from the compacted trial-state topic."},
+        description = {"Run the coordinator: experiments to trials and tasks, trial states, retention.",
+                "It creates the topics at start. Restart it any time: it rebuilds itself from the compacted",
+                "trial-state topic."},
         footer = {"", "Example:", "  gantry coordinator --bootstrap kafka:9092 --store s3://gantry/ --partitions 8 --replication-factor 3"})
 final class CoordinatorCommand implements Callable<Integer> {
     @Mixin

@@ -39,9 +39,9 @@ final class LocalCommand implements Runnable {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = {"Start an embedded KRaft Kafka broker, an embedded S3 server (S3Mock) or a directory store,",
-                    "the coordinator and the workers (each its own process), run an experiment to the end with live",
-                    "progress, then print the results table and write the report."},
+            description = {"Run an experiment to the end on this machine, with live progress, then report.",
+                    "Starts an embedded KRaft Kafka broker, an embedded S3 server (S3Mock) or a directory store, the",
+                    "coordinator and the workers (each its own process); prints the results table, writes the report."},
             footer = {"", "Examples:",
                     "  gantry local run examples/fmnist-local.yaml",
                     "  gantry local run examples/ablation-attention.yaml --train-workers 2 --eval-workers 1",

@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Write an HTML report: FID and intra-FID curves, results tables, sample grids of every evaluated",
-                "checkpoint still kept, attention maps of the latest, and each trial's spec."},
+        description = {"Write an experiment's HTML report.",
+                "It holds FID and intra-FID curves, results tables, sample grids of every evaluated checkpoint",
+                "still kept, attention maps of the latest, and each trial's spec."},
         footer = {"", "Example:", "  gantry report fmnist-small-20261123-2101-a3f9 --out reports/run1 && xdg-open reports/run1/index.html",
                 "", "Checkpoints are read from the store (S3 settings from GANTRY_S3_* and AWS_* variables)."})
 final class ReportCommand implements Callable<Integer> {

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "results", mixinStandardHelpOptions = true,
-        description = {"FID and intra-FID against step for each trial, the best checkpoint per trial, and a summary",
-                "per variant (mean over seeds) laid out like Table 1 of the SAGAN paper."},
+        description = {"FID and intra-FID against step per trial, with best checkpoints and a per-variant summary.",
+                "The summary (mean over seeds per variant) is laid out like Table 1 of the SAGAN paper."},
         footer = {"", "Examples:", "  gantry results fmnist-small-20261123-2101-a3f9",
                 "  gantry results ID --format json > results.json     # schema: docs/results-schema.md",
                 "  gantry results ID --plot fid.png --plot-intra intra.png"})
