@@ -12,6 +12,7 @@ import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.TrialState.Phase;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.transport.EvaluationPolicies;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -205,10 +206,6 @@ public final class TrialScheduler {
         return p.getFinalStep() && !t.getEvaluatedStepsList().contains(t.getTotalSteps());
     }
 
-    private static boolean due(EvaluationPolicy p, long step, long total) {
-        return (p.getFinalStep() && step == total) || (p.getEverySteps() > 0 && step > 0 && step % p.getEverySteps() == 0);
-    }
-
     /**
      * Retention: keep the latest K checkpoints, the best by FID, and any that an evaluation has
      * not yet read; the running segment starts from the latest, which is always kept.
@@ -222,7 +219,7 @@ public final class TrialScheduler {
             CheckpointRef c = byStep.get(i);
             boolean latest = i < keep;
             boolean best = c.getUri().equals(b.getBestCheckpointUri());
-            boolean awaitingEval = due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
+            boolean awaitingEval = EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
                     && !b.getEvaluatedStepsList().contains(c.getStep());
             if (latest || best || awaitingEval) {
                 kept.add(c);

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -13,6 +14,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A queue of work shared by every member of a Kafka share group: each record goes to one member
@@ -27,6 +30,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </ul>
  */
 public final class TaskQueue implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskQueue.class);
+
+    /** Does the work a record asks for and answers it (done, retryLater, park) before returning. */
+    public interface Handler {
+        void handle(ConsumerRecord<String, byte[]> record) throws InterruptedException;
+    }
+
     private final KafkaShareConsumer<String, byte[]> consumer;
     private final String group;
 
@@ -54,6 +64,34 @@ public final class TaskQueue implements AutoCloseable {
             consumer.acknowledge(it.next(), AcknowledgeType.RELEASE);
         }
         return Optional.of(first);
+    }
+
+    /**
+     * A worker's loop: one record at a time to {@code handler} until {@code stopping} is set. A
+     * handler that fails with an unchecked exception (Kafka trouble mid-task, e.g. a lost lock)
+     * has its record released for another delivery, and the loop goes on.
+     */
+    public void serve(AtomicBoolean stopping, Handler handler) throws InterruptedException {
+        while (!stopping.get()) {
+            Optional<ConsumerRecord<String, byte[]>> next = next(Duration.ofSeconds(1));
+            if (next.isPresent()) {
+                try {
+                    handler.handle(next.get());
+                } catch (RuntimeException e) {
+                    log.error("task at {} abandoned: {}", Messages.where(next.get()), e.toString());
+                    releaseQuietly(next.get());
+                }
+            }
+        }
+    }
+
+    /** Explicit acknowledgement: every record must be answered before the next poll, even an abandoned one. */
+    private void releaseQuietly(ConsumerRecord<String, byte[]> record) {
+        try {
+            retryLater(record);
+        } catch (RuntimeException e) {
+            log.warn("could not release {}: {}", Messages.where(record), e.toString());
+        }
     }
 
     public void done(ConsumerRecord<String, byte[]> record) {

@@ -6,11 +6,11 @@ import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TaskFailure;
+import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TaskQueue;
 import dev.gantry.transport.Topics;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -47,27 +47,7 @@ public final class EvalWorker implements AutoCloseable {
 
     public void run() throws InterruptedException {
         log.info("eval worker {} waiting on {} and {}", settings.workerId(), Topics.CHECKPOINT_EVENTS, Topics.EVAL_TASKS);
-        while (!stopping.get()) {
-            var next = queue.next(Duration.ofSeconds(1));
-            if (next.isPresent()) {
-                try {
-                    handle(next.get());
-                } catch (RuntimeException e) {
-                    // Kafka trouble mid-task (e.g. the lock was lost): the record returns to the queue; keep working.
-                    log.error("task at {} abandoned: {}", Messages.where(next.get()), e.toString());
-                    releaseQuietly(next.get());
-                }
-            }
-        }
-    }
-
-    /** Explicit acknowledgement: every record must be answered before the next poll, even an abandoned one. */
-    private void releaseQuietly(ConsumerRecord<String, byte[]> record) {
-        try {
-            queue.retryLater(record);
-        } catch (RuntimeException e) {
-            log.warn("could not release {}: {}", Messages.where(record), e.toString());
-        }
+        queue.serve(stopping, this::handle);
     }
 
     public void stop() {
@@ -78,9 +58,8 @@ public final class EvalWorker implements AutoCloseable {
     static Optional<EvaluationTask> due(CheckpointEvent event) {
         EvaluationPolicy p = event.getEvalPolicy();
         long step = event.getCheckpoint().getStep();
-        boolean due = (p.getFinalStep() && step == event.getTotalSteps())
-                || (p.getEverySteps() > 0 && step > 0 && step % p.getEverySteps() == 0);
-        if (!event.hasEvalPolicy() || p.getExtractorId().isEmpty() || !due) {
+        if (!event.hasEvalPolicy() || p.getExtractorId().isEmpty()
+                || !EvaluationPolicies.due(p, step, event.getTotalSteps())) {
             return Optional.empty();
         }
         return Optional.of(EvaluationTask.newBuilder()

@@ -15,7 +15,6 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TaskQueue;
 import dev.gantry.transport.Topics;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,27 +52,7 @@ public final class TrainingWorker implements AutoCloseable {
     /** Works until {@link #stop} is called. */
     public void run() throws InterruptedException {
         log.info("training worker {} waiting for tasks on {}", settings.workerId(), Topics.TRAINING_TASKS);
-        while (!stopping.get()) {
-            var next = queue.next(Duration.ofSeconds(1));
-            if (next.isPresent()) {
-                try {
-                    handle(next.get());
-                } catch (RuntimeException e) {
-                    // Kafka trouble mid-task (e.g. the lock was lost): the record returns to the queue; keep working.
-                    log.error("task at {} abandoned: {}", Messages.where(next.get()), e.toString());
-                    releaseQuietly(next.get());
-                }
-            }
-        }
-    }
-
-    /** Explicit acknowledgement: every record must be answered before the next poll, even an abandoned one. */
-    private void releaseQuietly(ConsumerRecord<String, byte[]> record) {
-        try {
-            queue.retryLater(record);
-        } catch (RuntimeException e) {
-            log.warn("could not release {}: {}", Messages.where(record), e.toString());
-        }
+        queue.serve(stopping, this::handle);
     }
 
     public void stop() {
