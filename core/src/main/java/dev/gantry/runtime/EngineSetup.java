@@ -11,7 +11,7 @@ public final class EngineSetup {
 
     /** @param threads intra-op threads; null takes $GANTRY_THREADS, else the number of cores */
     public static int configure(Integer threads) {
-        int n = threads != null ? threads : fromEnvironment();
+        int n = threads != null ? threads : defaultThreads();
         if (n < 1) {
             throw new IllegalArgumentException("--threads must be at least 1 (got " + n + ")");
         }
@@ -24,7 +24,8 @@ public final class EngineSetup {
         return n;
     }
 
-    private static int fromEnvironment() {
+    /** $GANTRY_THREADS, else every core. */
+    public static int defaultThreads() {
         String value = System.getenv(THREADS_ENV);
         if (value == null || value.isBlank()) {
             return Runtime.getRuntime().availableProcessors();

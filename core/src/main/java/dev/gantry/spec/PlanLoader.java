@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -49,15 +47,7 @@ public final class PlanLoader {
     private PlanLoader() {}
 
     public static ExperimentPlan load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new SpecException(List.of(file + ": no such file"));
-        } catch (IOException e) {
-            throw new SpecException(List.of(file + ": cannot read: " + e.getMessage()));
-        }
-        return parse(text, file.toString());
+        return parse(SpecLoader.read(file), file.toString());
     }
 
     public static ExperimentPlan parse(String yaml, String source) {

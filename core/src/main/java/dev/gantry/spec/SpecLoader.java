@@ -35,15 +35,18 @@ public final class SpecLoader {
     private SpecLoader() {}
 
     public static ExperimentSpec load(Path file) {
-        String text;
+        return parse(read(file), file.toString());
+    }
+
+    /** A spec file's text; a missing or unreadable file is a SpecException naming it. */
+    static String read(Path file) {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new SpecException(List.of(file + ": no such file"));
         } catch (IOException e) {
             throw new SpecException(List.of(file + ": cannot read: " + e.getMessage()));
         }
-        return parse(text, file.toString());
     }
 
     public static ExperimentSpec parse(String yaml, String source) {

@@ -2,6 +2,7 @@ package dev.gantry.worker;
 
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.runtime.ProcessFlags;
 import dev.gantry.selftest.Check;
 import dev.gantry.selftest.SelfTest;
 import dev.gantry.storage.S3Settings;
@@ -9,9 +10,8 @@ import dev.gantry.transport.KafkaSettings;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * Entry point of a worker process: {@code train|eval [--bootstrap H:P] [--worker-id ID]
@@ -66,41 +66,16 @@ public final class WorkerMain {
     }
 
     static WorkerSettings settings(String[] args) throws Exception {
-        Map<String, String> flags = new HashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("worker: expected --flag value pairs, got '" + args[i] + "'");
-            }
-            flags.put(args[i].substring(2), args[++i]);
-        }
-        for (String flag : flags.keySet()) {
-            if (!List.of("bootstrap", "worker-id", "threads", "cache", "featurenet", "progress-ms", "max-deliveries", "inception",
-                    "inception-sha256")
-                    .contains(flag)) {
-                throw new IllegalArgumentException("worker: unknown flag --" + flag);
-            }
-        }
-        Path cache = Path.of(flags.getOrDefault("cache", WorkerSettings.defaultCacheDir().toString()));
-        String id = flags.getOrDefault("worker-id", args[0] + "-" + InetAddress.getLocalHost().getHostName()
+        ProcessFlags flags = ProcessFlags.parse("worker", args, 1, Set.of("bootstrap", "worker-id", "threads", "cache",
+                "featurenet", "progress-ms", "max-deliveries", "inception", "inception-sha256"));
+        Path cache = Path.of(flags.get("cache", WorkerSettings.defaultCacheDir().toString()));
+        String id = flags.get("worker-id", args[0] + "-" + InetAddress.getLocalHost().getHostName()
                 .replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid());
-        return new WorkerSettings(id, KafkaSettings.from(flags.get("bootstrap"), System.getenv()),
-                S3Settings.fromEnvironment(), number(flags, "threads", EngineSetup.configure(null)),
-                Duration.ofMillis(number(flags, "progress-ms", 2000)), number(flags, "max-deliveries", 4),
-                Path.of(flags.getOrDefault("featurenet", cache.resolve("featurenets").resolve(FashionFeatureNet.ID)
-                        .toString())), cache,
-                flags.getOrDefault("inception", System.getenv("GANTRY_INCEPTION")),
-                flags.getOrDefault("inception-sha256", System.getenv("GANTRY_INCEPTION_SHA256")));
-    }
-
-    private static int number(Map<String, String> flags, String name, int fallback) {
-        String v = flags.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("worker: --" + name + " must be a whole number (got '" + v + "')");
-        }
+        return new WorkerSettings(id, KafkaSettings.from(flags.get("bootstrap", null), System.getenv()),
+                S3Settings.fromEnvironment(), flags.number("threads", EngineSetup.defaultThreads()),
+                Duration.ofMillis(flags.number("progress-ms", 2000)), flags.number("max-deliveries", 4),
+                Path.of(flags.get("featurenet", cache.resolve("featurenets").resolve(FashionFeatureNet.ID).toString())),
+                cache, flags.get("inception", System.getenv("GANTRY_INCEPTION")),
+                flags.get("inception-sha256", System.getenv("GANTRY_INCEPTION_SHA256")));
     }
 }
