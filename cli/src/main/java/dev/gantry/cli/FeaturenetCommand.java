@@ -18,6 +18,15 @@ final class FeaturenetCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Trains fmnist-cnn-v1 on Debian's Fashion-MNIST into {@code dir}, with a progress bar on stderr. */
+    static FashionFeatureNet.TrainingReport trainWithProgress(Path dir, int epochs, long seed) throws java.io.IOException {
+        LabeledImages train = FashionMnist.load(null, "train", 32, TrainCommand.downloadDir());
+        LabeledImages test = FashionMnist.load(null, "test", 32, TrainCommand.downloadDir());
+        try (ProgressBar bar = Progress.bar("featurenet", (long) epochs * (train.count() / FashionFeatureNet.BATCH))) {
+            return FashionFeatureNet.train(train, test, epochs, seed, dir, bar::stepTo);
+        }
+    }
+
     static Path defaultDir() {
         return Path.of(System.getProperty("user.home"), ".cache", "gantry", "featurenets", FashionFeatureNet.ID);
     }
@@ -52,18 +61,12 @@ final class FeaturenetCommand implements Runnable {
             }
             EngineSetup.configure(threads);
             Path dir = out != null ? out : defaultDir();
-            LabeledImages train;
-            LabeledImages test;
+            FashionFeatureNet.TrainingReport report;
             try {
-                train = FashionMnist.load(null, "train", 32, TrainCommand.downloadDir());
-                test = FashionMnist.load(null, "test", 32, TrainCommand.downloadDir());
+                report = trainWithProgress(dir, epochs, seed);
             } catch (DatasetException e) {
                 System.err.println(e.getMessage());
                 return Main.BAD_INPUT;
-            }
-            FashionFeatureNet.TrainingReport report;
-            try (ProgressBar bar = Progress.bar("featurenet", (long) epochs * (train.count() / FashionFeatureNet.BATCH))) {
-                report = FashionFeatureNet.train(train, test, epochs, seed, dir, bar::stepTo);
             }
             System.out.printf("%s: test accuracy %.4f after %d epochs (%d steps); weights sha256 %s in %s%n",
                     FashionFeatureNet.ID, report.testAccuracy(), report.epochs(), report.steps(), report.weightsSha256(), dir);

@@ -2,7 +2,6 @@ package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
 import dev.gantry.proto.v1.TrialState;
-import dev.gantry.proto.v1.WorkerProgress;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,15 +74,10 @@ final class LiveView {
     }
 
     private String line(TrialState t) {
-        long step = t.getStep();
-        double speed = t.getStepsPerSecond();
-        String worker = t.getWorkerId();
-        WorkerProgress p = view.progress(t.getTrial().getTrialId()).orElse(null);
-        if (p != null && !ClusterView.finished(t) && p.getStep() > step) {
-            step = p.getStep();
-            speed = p.getStats().getStepsPerSecond();
-            worker = p.getWorkerId();
-        }
+        ClusterView.Live live = view.live(t);
+        long step = live.step();
+        double speed = live.stepsPerSecond();
+        String worker = live.workerId();
         long total = Math.max(1, t.getTotalSteps());
         int filled = (int) Math.min(BAR, BAR * step / total);
         String bar = "[" + "=".repeat(filled) + (filled < BAR ? ">" : "") + " ".repeat(Math.max(0, BAR - filled - 1)) + "]";

@@ -3,8 +3,6 @@ package dev.gantry.cli;
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
 import dev.gantry.data.DatasetException;
-import dev.gantry.data.FashionMnist;
-import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.local.LocalCluster;
 import dev.gantry.proto.v1.TrialState;
@@ -22,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -144,17 +141,11 @@ final class LocalCommand implements Runnable {
             System.err.println(FashionFeatureNet.ID + " (the feature network for fid[" + FashionFeatureNet.ID
                     + "]) is not trained yet: training it once now (deterministic, 3 epochs)");
             EngineSetup.configure(cores);
-            LabeledImages train;
-            LabeledImages test;
+            FashionFeatureNet.TrainingReport report;
             try {
-                train = FashionMnist.load(null, "train", 32, TrainCommand.downloadDir());
-                test = FashionMnist.load(null, "test", 32, TrainCommand.downloadDir());
+                report = FeaturenetCommand.trainWithProgress(net, 3, 0);
             } catch (DatasetException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
-            }
-            FashionFeatureNet.TrainingReport report;
-            try (ProgressBar bar = Progress.bar("featurenet", 3L * (train.count() / FashionFeatureNet.BATCH))) {
-                report = FashionFeatureNet.train(train, test, 3, 0, net, bar::stepTo);
             }
             System.err.printf("%s: test accuracy %.4f, weights in %s%n", FashionFeatureNet.ID, report.testAccuracy(), net);
         }

@@ -2,6 +2,7 @@ package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
 import dev.gantry.proto.v1.TrialState;
+import dev.gantry.report.ExperimentResults;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -48,16 +49,11 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("%-26s %-26s %-10s %13s %8s %10s %10s %s%n", "trial", "label", "state", "step", "steps/s",
                     "fid", "intra-fid", "worker");
             for (TrialState t : trials) {
-                double speed = t.getStepsPerSecond();
-                long step = t.getStep();
-                var p = view.progress(t.getTrial().getTrialId());
-                if (p.isPresent() && !ClusterView.finished(t) && p.get().getStep() > step) {
-                    step = p.get().getStep();
-                    speed = p.get().getStats().getStepsPerSecond();
-                }
+                ClusterView.Live live = view.live(t);
                 System.out.printf(Locale.ROOT, "%-26s %-26s %-10s %13s %8.2f %10s %10s %s%n", t.getTrial().getTrialId(),
-                        t.getLabel(), t.getPhase().name().toLowerCase(Locale.ROOT), step + "/" + t.getTotalSteps(), speed,
-                        num(t.getLatestFid()), num(t.getLatestIntraFid()), t.getWorkerId().isEmpty() ? "-" : t.getWorkerId());
+                        t.getLabel(), t.getPhase().name().toLowerCase(Locale.ROOT), live.step() + "/" + t.getTotalSteps(),
+                        live.stepsPerSecond(), ExperimentResults.num(t.getLatestFid()),
+                        ExperimentResults.num(t.getLatestIntraFid()), live.workerId().isEmpty() ? "-" : live.workerId());
                 if (!t.getFailureReason().isEmpty()) {
                     System.out.println("    " + t.getFailureReason());
                 }
@@ -69,9 +65,5 @@ final class StatusCommand implements Callable<Integer> {
 
     private static long count(List<TrialState> ts, TrialState.Phase phase) {
         return ts.stream().filter(t -> t.getPhase() == phase).count();
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 }

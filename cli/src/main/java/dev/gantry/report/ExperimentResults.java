@@ -179,7 +179,8 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
         }
     }
 
-    static String num(double v) {
+    /** A metric for tables: two decimals, "-" before there is one. */
+    public static String num(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 

@@ -108,6 +108,18 @@ public final class ClusterView implements AutoCloseable {
         return Optional.ofNullable(progress.get(trialId));
     }
 
+    /** Where a trial is now: step, speed and worker. */
+    public record Live(long step, double stepsPerSecond, String workerId) {}
+
+    /** The latest progress report of a running trial when it is ahead of the stored state, else the stored state. */
+    public Live live(TrialState t) {
+        WorkerProgress p = progress.get(t.getTrial().getTrialId());
+        if (p != null && !finished(t) && p.getStep() > t.getStep()) {
+            return new Live(p.getStep(), p.getStats().getStepsPerSecond(), p.getWorkerId());
+        }
+        return new Live(t.getStep(), t.getStepsPerSecond(), t.getWorkerId());
+    }
+
     /** Records that could not be read (malformed), with where they are. */
     public List<String> problems() {
         return problems;

@@ -22,7 +22,6 @@ import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -45,22 +44,10 @@ public final class Coordinator implements AutoCloseable {
     private static final List<String> INPUTS = List.of(Topics.EXPERIMENT_COMMANDS, Topics.CHECKPOINT_EVENTS,
             Topics.EVAL_RESULTS, Topics.TASK_FAILURES, Topics.WORKER_PROGRESS);
 
-    /** Told about every trial state the coordinator stores, and every progress report it sees. */
-    public interface Listener {
-        void trialChanged(TrialState state);
-
-        default void progress(WorkerProgress progress) {}
-
-        default void evaluated(EvaluationResult result) {}
-
-        default void rejected(String experimentId, List<String> problems) {}
-    }
-
     private final CoordinatorSettings settings;
     private final TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
     private final Publisher publisher;
     private final Stores stores;
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public Coordinator(CoordinatorSettings settings) {
@@ -76,16 +63,6 @@ public final class Coordinator implements AutoCloseable {
             }
         }
         rebuild();
-    }
-
-    public void addListener(Listener listener) {
-        listeners.add(listener);
-    }
-
-    public List<TrialState> trials() {
-        synchronized (scheduler) {
-            return scheduler.trials();
-        }
     }
 
     /** Reads the compacted trial-state topic to its end: the state the previous coordinator left. */
@@ -129,10 +106,8 @@ public final class Coordinator implements AutoCloseable {
                     continue;
                 }
                 Actions actions = new Actions();
-                synchronized (scheduler) {
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        merge(actions, handle(r));
-                    }
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    merge(actions, handle(r));
                 }
                 apply(actions);
                 consumer.commitSync();
@@ -154,17 +129,13 @@ public final class Coordinator implements AutoCloseable {
                     return scheduler.checkpointCommitted(Messages.decode(r, CheckpointEvent.parser(), "CheckpointEvent"));
                 }
                 case Topics.EVAL_RESULTS -> {
-                    EvaluationResult result = Messages.decode(r, EvaluationResult.parser(), "EvaluationResult");
-                    listeners.forEach(l -> l.evaluated(result));
-                    return scheduler.evaluated(result);
+                    return scheduler.evaluated(Messages.decode(r, EvaluationResult.parser(), "EvaluationResult"));
                 }
                 case Topics.TASK_FAILURES -> {
                     return scheduler.failed(Messages.decode(r, TaskFailure.parser(), "TaskFailure"));
                 }
                 case Topics.WORKER_PROGRESS -> {
-                    WorkerProgress progress = Messages.decode(r, WorkerProgress.parser(), "WorkerProgress");
-                    listeners.forEach(l -> l.progress(progress));
-                    return scheduler.progress(progress);
+                    return scheduler.progress(Messages.decode(r, WorkerProgress.parser(), "WorkerProgress"));
                 }
                 default -> {
                     return new Actions();
@@ -194,7 +165,6 @@ public final class Coordinator implements AutoCloseable {
                     yield a;
                 } catch (SpecException e) {
                     log.error("rejecting experiment {}:\n  {}", id, String.join("\n  ", e.problems()));
-                    listeners.forEach(l -> l.rejected(id, e.problems()));
                     yield new Actions();
                 }
             }
@@ -223,9 +193,6 @@ public final class Coordinator implements AutoCloseable {
             publisher.send(Topics.TRIAL_STATE, state.getTrial().getTrialId(), state);
         }
         publisher.flush();
-        for (TrialState state : actions.states) {
-            listeners.forEach(l -> l.trialChanged(state));
-        }
         for (CheckpointRef c : actions.deletions) {
             delete(c);
         }
