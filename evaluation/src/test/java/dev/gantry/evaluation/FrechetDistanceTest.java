@@ -96,6 +96,29 @@ class FrechetDistanceTest {
                 new GaussianStats(new double[3], new double[9], 0)));
     }
 
+    /** Rounding in whoever wrote a covariance leaves it nearly symmetric; the mean of the two halves is used. */
+    @ParameterizedTest
+    @ValueSource(strings = {"d16", "d64"})
+    void nearlySymmetricCovariancesCountAsTheirSymmetricPartAndAreNotModified(String name) throws Exception {
+        GaussianStats a = Npz.readStats(fixture(name + "_a.npz"));
+        GaussianStats b = Npz.readStats(fixture(name + "_b.npz"));
+        int d = a.dim();
+        double[] skewed = a.sigma().clone();
+        for (int i = 0; i < d; i++) {
+            for (int j = i + 1; j < d; j++) {
+                double offset = 1e-10 * Math.abs(skewed[i * d + j]) * ((i + j) % 3 - 1);
+                skewed[i * d + j] += offset;
+                skewed[j * d + i] -= offset;
+            }
+        }
+        double[] skewedCopy = skewed.clone(), bCopy = b.sigma().clone();
+        double expected = FrechetDistance.between(a, b);
+        double fd = FrechetDistance.between(new GaussianStats(a.mu(), skewed, 0), b);
+        assertEquals(expected, fd, 1e-12 * expected);
+        assertTrue(java.util.Arrays.equals(skewedCopy, skewed) && java.util.Arrays.equals(bCopy, b.sigma()),
+                "the caller's covariances were modified");
+    }
+
     @Test
     void streamingStatisticsMatchNumpyMeanAndCovInBatchesOfAnySize() throws Exception {
         Map<String, Npz.Array> arrays = Npz.read(fixture("features.npz"));
@@ -171,6 +194,30 @@ class FrechetDistanceTest {
             double ejml = FrechetDistance.traceSqrtProduct(s1, s2);
             double torch = TorchTraceSqrt.get().traceSqrtProduct(x.stats().sigma(), y.stats().sigma(), d);
             assertEquals(ejml, torch, 1e-9 * Math.abs(ejml), "d=" + d);
+        }
+    }
+
+    /** The Cholesky route's blocked triangular products, with blocks that do not divide d. */
+    @Test
+    void blockedTriangularProductsGiveTheEjmlValueForAnyBlockWidth() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(12);
+        int d = 150, n = 3 * d;
+        StatsAccumulator x = new StatsAccumulator(d);
+        StatsAccumulator y = new StatsAccumulator(d);
+        double[] rows = new double[n * d];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = random.nextGaussian();
+        }
+        x.add(rows, n);
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = 0.5 * random.nextGaussian() + (i % d < 10 ? rows[i - i % d + 10] : 0.0);
+        }
+        y.add(rows, n);
+        double ejml = FrechetDistance.traceSqrtProduct(new org.ejml.data.DMatrixRMaj(d, d, true, x.stats().sigma()),
+                new org.ejml.data.DMatrixRMaj(d, d, true, y.stats().sigma()));
+        for (int block : new int[] {1, 7, 64, 149, 150, 256}) {
+            double torch = TorchTraceSqrt.get().traceSqrtProduct(x.stats().sigma(), y.stats().sigma(), d, block);
+            assertEquals(ejml, torch, 1e-12 * Math.abs(ejml), "block " + block);
         }
     }
 }
