@@ -91,9 +91,13 @@ final class BenchFidCommand implements Callable<Integer> {
                 System.out.println("PyTorch side not run (" + python + " with torch needed): " + out);
                 return;
             }
-            double torch = new ObjectMapper().readTree(last).path("images_per_second").asDouble();
-            System.out.printf("PyTorch %s eager on the same file: %.2f images/s; ratio gantry/PyTorch %.2f (target >= 1.0)%n",
-                    "(python3-torch)", torch, gantry / torch);
+            JsonNode json = new ObjectMapper().readTree(last);
+            double torch = json.path("images_per_second").asDouble();
+            double channelsLast = json.path("channels_last_images_per_second").asDouble();
+            System.out.printf("PyTorch (python3-torch) on the same file, fed NCHW as pytorch-fid/StyleGAN2-ADA do: %.2f images/s;"
+                    + " ratio gantry/PyTorch %.2f (target >= 1.0)%n", torch, gantry / torch);
+            System.out.printf("PyTorch fed channels-last, gantry's layout: %.2f images/s; ratio %.2f%n", channelsLast,
+                    gantry / channelsLast);
         } finally {
             Files.deleteIfExists(script);
         }
