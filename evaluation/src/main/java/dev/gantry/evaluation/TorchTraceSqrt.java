@@ -22,9 +22,10 @@ import java.util.zip.ZipOutputStream;
 /**
  * Tr((S1 S2)^(1/2)) on libtorch's LAPACK, in float64. When S1 is positive definite, S1 = L L^T
  * (Cholesky) and the eigenvalues of S1 S2 are those of the symmetric L^T S2 L: one Cholesky
- * factorisation and one eigenvalues-only problem. A singular S1 (fewer samples than dimensions)
- * takes the route of {@link FrechetDistance}'s EJML code instead: eigh of S1, then the eigenvalues
- * of B S2 B^T with B = diag(sqrt(w)) V^T. Eigenvalues are rank-clipped at d * eps * max either way.
+ * factorisation and one eigenvalues-only problem. When S1 is singular (fewer samples than
+ * dimensions) S2 takes its place if it is positive definite; when both are singular, the route of
+ * {@link FrechetDistance}'s EJML code: eigh of S1, then the eigenvalues of B S2 B^T with
+ * B = diag(sqrt(w)) V^T. Eigenvalues are rank-clipped at d * eps * max either way.
  *
  * <p>At d = 2048 the eigenvalues take about 280 ms of MKL time and everything else is overhead, so
  * the Cholesky route works in column blocks, in place, on buffers gantry owns:
@@ -143,8 +144,12 @@ final class TorchTraceSqrt implements AutoCloseable {
     }
 
     synchronized double traceSqrtProduct(double[] s1, double[] s2, int d, int block) {
+        // S1 S2 and S2 S1 have the same eigenvalues, so either positive-definite side can be factored.
+        // A failed attempt leaves a partial factor in the buffers; each run refills them.
         double value = run(s1, s2, d, block, CHOLESKY_ROUTE);
-        // S1 is not numerically positive definite; the buffers hold a partial factor, so start again
+        if (value == NOT_POSITIVE_DEFINITE) {
+            value = run(s2, s1, d, block, CHOLESKY_ROUTE);
+        }
         return value == NOT_POSITIVE_DEFINITE ? run(s1, s2, d, block, EIGH_ROUTE) : value;
     }
 

@@ -197,6 +197,26 @@ class FrechetDistanceTest {
         }
     }
 
+    /** One side from fewer samples than dimensions (singular), the other positive definite, in either order. */
+    @Test
+    void aSingularCovarianceOnEitherSideGivesTheEjmlValue() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(13);
+        int d = 120;
+        StatsAccumulator few = new StatsAccumulator(d);
+        StatsAccumulator many = new StatsAccumulator(d);
+        double[] rows = new double[3 * d * d];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = random.nextGaussian();
+        }
+        few.add(java.util.Arrays.copyOf(rows, d / 2 * d), d / 2);
+        many.add(rows, 3 * d);
+        double[] singular = few.stats().sigma(), definite = many.stats().sigma();
+        double ejml = FrechetDistance.traceSqrtProduct(new org.ejml.data.DMatrixRMaj(d, d, true, singular),
+                new org.ejml.data.DMatrixRMaj(d, d, true, definite));
+        assertEquals(ejml, TorchTraceSqrt.get().traceSqrtProduct(singular, definite, d, 32), 1e-9 * ejml);
+        assertEquals(ejml, TorchTraceSqrt.get().traceSqrtProduct(definite, singular, d, 32), 1e-9 * ejml);
+    }
+
     /** The Cholesky route's blocked triangular products, with blocks that do not divide d. */
     @Test
     void blockedTriangularProductsGiveTheEjmlValueForAnyBlockWidth() {
