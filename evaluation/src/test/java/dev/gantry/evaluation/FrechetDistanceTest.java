@@ -173,27 +173,30 @@ class FrechetDistanceTest {
         assertTrue(e.getMessage().startsWith(junk.toString()), e.getMessage());
     }
 
+    /** The covariance of n rows of an AR(1) process (each coordinate leans on the previous one by {@code lean}). */
+    private static double[] covariance(java.util.SplittableRandom random, int d, int n, double lean) {
+        StatsAccumulator acc = new StatsAccumulator(d);
+        double[] rows = new double[n * d];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = random.nextGaussian() + (i % d == 0 ? 0.0 : lean * rows[i - 1]);
+        }
+        acc.add(rows, n);
+        return acc.stats().sigma();
+    }
+
+    private static double ejmlTraceSqrt(double[] s1, double[] s2, int d) {
+        return FrechetDistance.traceSqrtProduct(new org.ejml.data.DMatrixRMaj(d, d, true, s1),
+                new org.ejml.data.DMatrixRMaj(d, d, true, s2));
+    }
+
+    /** Fewer samples than dimensions on both sides: both singular, the eigh route. */
     @Test
     void libtorchAndEjmlComputeTheSameTraceOfTheSquareRoot() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         for (int d : new int[] {64, 150}) {
-            int n = d / 2;  // fewer samples than dimensions: singular covariances, the hard case
-            StatsAccumulator x = new StatsAccumulator(d);
-            StatsAccumulator y = new StatsAccumulator(d);
-            double[] rows = new double[n * d];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = random.nextGaussian();
-            }
-            x.add(rows, n);
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = 0.5 * random.nextGaussian() + 0.1;
-            }
-            y.add(rows, n);
-            org.ejml.data.DMatrixRMaj s1 = new org.ejml.data.DMatrixRMaj(d, d, true, x.stats().sigma());
-            org.ejml.data.DMatrixRMaj s2 = new org.ejml.data.DMatrixRMaj(d, d, true, y.stats().sigma());
-            double ejml = FrechetDistance.traceSqrtProduct(s1, s2);
-            double torch = TorchTraceSqrt.get().traceSqrtProduct(x.stats().sigma(), y.stats().sigma(), d);
-            assertEquals(ejml, torch, 1e-9 * Math.abs(ejml), "d=" + d);
+            double[] s1 = covariance(random, d, d / 2, 0.0), s2 = covariance(random, d, d / 2, 0.5);
+            double ejml = ejmlTraceSqrt(s1, s2, d);
+            assertEquals(ejml, TorchTraceSqrt.get().traceSqrtProduct(s1, s2, d), 1e-9 * Math.abs(ejml), "d=" + d);
         }
     }
 
@@ -202,17 +205,8 @@ class FrechetDistanceTest {
     void aSingularCovarianceOnEitherSideGivesTheEjmlValue() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(13);
         int d = 120;
-        StatsAccumulator few = new StatsAccumulator(d);
-        StatsAccumulator many = new StatsAccumulator(d);
-        double[] rows = new double[3 * d * d];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = random.nextGaussian();
-        }
-        few.add(java.util.Arrays.copyOf(rows, d / 2 * d), d / 2);
-        many.add(rows, 3 * d);
-        double[] singular = few.stats().sigma(), definite = many.stats().sigma();
-        double ejml = FrechetDistance.traceSqrtProduct(new org.ejml.data.DMatrixRMaj(d, d, true, singular),
-                new org.ejml.data.DMatrixRMaj(d, d, true, definite));
+        double[] singular = covariance(random, d, d / 2, 0.3), definite = covariance(random, d, 3 * d, 0.0);
+        double ejml = ejmlTraceSqrt(singular, definite, d);
         assertEquals(ejml, TorchTraceSqrt.get().traceSqrtProduct(singular, definite, d, 32), 1e-9 * ejml);
         assertEquals(ejml, TorchTraceSqrt.get().traceSqrtProduct(definite, singular, d, 32), 1e-9 * ejml);
     }
@@ -221,22 +215,11 @@ class FrechetDistanceTest {
     @Test
     void blockedTriangularProductsGiveTheEjmlValueForAnyBlockWidth() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(12);
-        int d = 150, n = 3 * d;
-        StatsAccumulator x = new StatsAccumulator(d);
-        StatsAccumulator y = new StatsAccumulator(d);
-        double[] rows = new double[n * d];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = random.nextGaussian();
-        }
-        x.add(rows, n);
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = 0.5 * random.nextGaussian() + (i % d < 10 ? rows[i - i % d + 10] : 0.0);
-        }
-        y.add(rows, n);
-        double ejml = FrechetDistance.traceSqrtProduct(new org.ejml.data.DMatrixRMaj(d, d, true, x.stats().sigma()),
-                new org.ejml.data.DMatrixRMaj(d, d, true, y.stats().sigma()));
+        int d = 150;
+        double[] s1 = covariance(random, d, 3 * d, 0.0), s2 = covariance(random, d, 3 * d, 0.6);
+        double ejml = ejmlTraceSqrt(s1, s2, d);
         for (int block : new int[] {1, 7, 64, 149, 150, 256}) {
-            double torch = TorchTraceSqrt.get().traceSqrtProduct(x.stats().sigma(), y.stats().sigma(), d, block);
+            double torch = TorchTraceSqrt.get().traceSqrtProduct(s1, s2, d, block);
             assertEquals(ejml, torch, 1e-12 * Math.abs(ejml), "block " + block);
         }
     }
