@@ -1,5 +1,8 @@
 package dev.gantry.runtime;
 
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.concurrent.ThreadFactory;
+
 /**
  * Engine settings that must be fixed before DJL loads the PyTorch engine. Thread counts are part
  * of determinism: the same state is reproduced bit for bit only at the same intra-op thread count.
@@ -22,6 +25,25 @@ public final class EngineSetup {
             System.setProperty("ai.djl.offline", "true");
         }
         return n;
+    }
+
+    /**
+     * Threads for libtorch work off the main thread. Each sets the intra-op thread count on itself
+     * first: OpenMP keeps that count per thread, and a thread the JVM creates starts with one per
+     * core whatever {@link #configure} said, which changes the reduction order and with it the bits
+     * of every result (a worker's segment no longer matched the same segment redone elsewhere).
+     */
+    public static ThreadFactory computeThreads(String name) {
+        return work -> new Thread(() -> {
+            JniUtils.setNumThreads(configuredThreads());
+            work.run();
+        }, name);
+    }
+
+    /** What {@link #configure} set, else {@link #defaultThreads}. */
+    static int configuredThreads() {
+        String set = System.getProperty("ai.djl.pytorch.num_threads");
+        return set != null ? Integer.parseInt(set) : defaultThreads();
     }
 
     /** $GANTRY_THREADS, else every core. */

@@ -6,6 +6,7 @@ import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TaskFailure;
+import dev.gantry.runtime.EngineSetup;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
@@ -33,7 +34,7 @@ public final class EvalWorker implements AutoCloseable {
     private final Publisher publisher;
     private final Stores stores;
     private final EvaluationRunner runner;
-    private final ExecutorService computeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "evaluation"));
+    private final ExecutorService computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads("evaluation"));
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public EvalWorker(WorkerSettings settings) {

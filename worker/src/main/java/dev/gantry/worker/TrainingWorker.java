@@ -11,6 +11,7 @@ import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.SpecException;
 import dev.gantry.training.NonFiniteLossException;
 import dev.gantry.training.StepStats;
+import dev.gantry.runtime.EngineSetup;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TaskQueue;
@@ -38,7 +39,7 @@ public final class TrainingWorker implements AutoCloseable {
     private final Publisher publisher;
     private final Stores stores;
     private final SegmentRunner runner;
-    private final ExecutorService computeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training"));
+    private final ExecutorService computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads("training"));
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public TrainingWorker(WorkerSettings settings) {
