@@ -22,15 +22,12 @@ public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps,
     public record Trial(String label, Map<String, String> overrides, long seed, String specYaml, ExperimentSpec spec) {}
 
     /**
-     * When and how eval workers measure a trial.
+     * When and how eval workers measure a trial (read on the wire by
+     * {@code dev.gantry.transport.EvaluationPolicies.due}).
      *
      * @param everySteps evaluate steps that are multiples of this; 0 for only the final step
      * @param samplesPerClass generated images per class; 0 for the real split's class counts
      */
     public record Evaluation(long everySteps, boolean finalStep, String extractor, String split, int samplesPerClass,
-            long seed) {
-        public boolean due(long step, long totalSteps) {
-            return (finalStep && step == totalSteps) || (everySteps > 0 && step > 0 && step % everySteps == 0);
-        }
-    }
+            long seed) {}
 }

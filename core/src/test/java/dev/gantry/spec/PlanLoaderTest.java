@@ -19,7 +19,8 @@ class PlanLoaderTest {
         assertEquals(1, plan.trials().size());
         assertEquals(7, plan.trials().get(0).seed());
         assertEquals(4, plan.segmentSteps(), "default segment: min(100, steps)");
-        assertTrue(plan.evaluation().due(4, 4) && !plan.evaluation().due(2, 4));
+        assertTrue(plan.evaluation().finalStep() && plan.evaluation().everySteps() == 0,
+                "default evaluation: the final step only");
     }
 
     @Test
