@@ -9,6 +9,7 @@ import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.spec.SpecLoader;
+import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import dev.gantry.worker.WorkerSettings;
 import java.nio.file.Files;
@@ -18,14 +19,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -112,26 +107,16 @@ final class BenchRuntimeCommand implements Callable<Integer> {
 
     private static List<CheckpointEvent> events(LocalCluster cluster, String experimentId) {
         List<CheckpointEvent> events = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cluster.kafka().properties(Map.of(
-                "enable.auto.commit", "false")), new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.CHECKPOINT_EVENTS).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    try {
-                        CheckpointEvent e = CheckpointEvent.parseFrom(r.value());
-                        if (e.getTrial().getExperimentId().equals(experimentId) && !e.getAlreadyCommitted()) {
-                            events.add(e);
-                        }
-                    } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
-                        // not ours to judge here
-                    }
+        TopicReplay.replay(cluster.kafka(), "gantry-bench", List.of(Topics.CHECKPOINT_EVENTS), r -> {
+            try {
+                CheckpointEvent e = CheckpointEvent.parseFrom(r.value());
+                if (e.getTrial().getExperimentId().equals(experimentId) && !e.getAlreadyCommitted()) {
+                    events.add(e);
                 }
+            } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
+                // not ours to judge here
             }
-        }
+        });
         return events;
     }
 

@@ -5,6 +5,7 @@ import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.Messages;
+import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +17,6 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * What the cluster knows, read straight from Kafka: trial states (compacted topic), evaluation
@@ -33,57 +31,49 @@ public final class ClusterView implements AutoCloseable {
     private final List<String> problems = new ArrayList<>();
 
     public ClusterView(KafkaSettings settings) {
-        consumer = new KafkaConsumer<>(settings.properties(Map.of("client.id", "gantry-view", "enable.auto.commit", "false")),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.TRIAL_STATE, Topics.EVAL_RESULTS, Topics.WORKER_PROGRESS)) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        consumer = TopicReplay.fromBeginning(settings, "gantry-view",
+                List.of(Topics.TRIAL_STATE, Topics.EVAL_RESULTS, Topics.WORKER_PROGRESS));
     }
 
     /** Reads everything published up to now. */
     public ClusterView catchUp() {
-        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-            poll(Duration.ofMillis(200));
-        }
+        TopicReplay.toEnd(consumer, this::accept);
         return this;
     }
 
     /** Reads what arrives within {@code timeout}. */
     public ClusterView poll(Duration timeout) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
-            try {
-                switch (r.topic()) {
-                    case Topics.TRIAL_STATE -> {
-                        if (r.value() == null) {
-                            trials.remove(r.key());
-                        } else {
-                            TrialState t = Messages.decode(r, TrialState.parser(), "TrialState");
-                            trials.put(t.getTrial().getTrialId(), t);
-                        }
-                    }
-                    case Topics.EVAL_RESULTS -> {
-                        EvaluationResult e = Messages.decode(r, EvaluationResult.parser(), "EvaluationResult");
-                        List<EvaluationResult> list = results.computeIfAbsent(e.getTrial().getTrialId(), k -> new ArrayList<>());
-                        list.removeIf(x -> x.getStep() == e.getStep() && x.getMetricDefinition().equals(e.getMetricDefinition()));
-                        list.add(e);
-                        list.sort(Comparator.comparingLong(EvaluationResult::getStep));
-                    }
-                    case Topics.WORKER_PROGRESS -> {
-                        WorkerProgress p = Messages.decode(r, WorkerProgress.parser(), "WorkerProgress");
-                        progress.put(p.getTrial().getTrialId(), p);
-                    }
-                    default -> { }
-                }
-            } catch (RuntimeException e) {
-                problems.add(e.getMessage());
-            }
-        }
+        consumer.poll(timeout).forEach(this::accept);
         return this;
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> r) {
+        try {
+            switch (r.topic()) {
+                case Topics.TRIAL_STATE -> {
+                    if (r.value() == null) {
+                        trials.remove(r.key());
+                    } else {
+                        TrialState t = Messages.decode(r, TrialState.parser(), "TrialState");
+                        trials.put(t.getTrial().getTrialId(), t);
+                    }
+                }
+                case Topics.EVAL_RESULTS -> {
+                    EvaluationResult e = Messages.decode(r, EvaluationResult.parser(), "EvaluationResult");
+                    List<EvaluationResult> list = results.computeIfAbsent(e.getTrial().getTrialId(), k -> new ArrayList<>());
+                    list.removeIf(x -> x.getStep() == e.getStep() && x.getMetricDefinition().equals(e.getMetricDefinition()));
+                    list.add(e);
+                    list.sort(Comparator.comparingLong(EvaluationResult::getStep));
+                }
+                case Topics.WORKER_PROGRESS -> {
+                    WorkerProgress p = Messages.decode(r, WorkerProgress.parser(), "WorkerProgress");
+                    progress.put(p.getTrial().getTrialId(), p);
+                }
+                default -> { }
+            }
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
     }
 
     public List<TrialState> trials(Predicate<TrialState> filter) {

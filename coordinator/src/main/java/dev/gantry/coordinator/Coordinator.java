@@ -18,6 +18,7 @@ import dev.gantry.storage.Stores;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicSetup;
+import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +27,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -67,27 +67,16 @@ public final class Coordinator implements AutoCloseable {
 
     /** Reads the compacted trial-state topic to its end: the state the previous coordinator left. */
     private void rebuild() {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.kafka().properties(Map.of(
-                "client.id", "gantry-coordinator-rebuild", "enable.auto.commit", "false")),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.TRIAL_STATE, Duration.ofSeconds(60)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            int restored = 0;
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    try {
-                        scheduler.restore(Messages.decode(r, TrialState.parser(), "TrialState"));
-                        restored++;
-                    } catch (RuntimeException e) {
-                        log.error("ignoring a bad trial state: {}", e.getMessage());
-                    }
-                }
+        int[] restored = {0};
+        TopicReplay.replay(settings.kafka(), "gantry-coordinator-rebuild", List.of(Topics.TRIAL_STATE), r -> {
+            try {
+                scheduler.restore(Messages.decode(r, TrialState.parser(), "TrialState"));
+                restored[0]++;
+            } catch (RuntimeException e) {
+                log.error("ignoring a bad trial state: {}", e.getMessage());
             }
-            log.info("coordinator rebuilt {} trial states ({} records)", scheduler.trials().size(), restored);
-        }
+        });
+        log.info("coordinator rebuilt {} trial states ({} records)", scheduler.trials().size(), restored[0]);
     }
 
     /** Works until {@link #stop}. */

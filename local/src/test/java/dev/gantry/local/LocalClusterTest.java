@@ -25,7 +25,9 @@ import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
+import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
+import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +38,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -324,13 +323,7 @@ class LocalClusterTest {
     }
 
     private static KafkaConsumer<String, byte[]> reader(String topic) {
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cluster.kafka().properties(Map.of(
-                "enable.auto.commit", "false")), new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        c.assign(parts);
-        c.seekToBeginning(parts);
-        return c;
+        return TopicReplay.fromBeginning(cluster.kafka(), "test-reader", List.of(topic));
     }
 
     private static long endOffset(String topic) {
@@ -339,18 +332,13 @@ class LocalClusterTest {
         }
     }
 
-    private static List<TrainingTask> tasksOf(String trialId) throws Exception {
+    private static List<TrainingTask> tasksOf(String trialId) {
         List<TrainingTask> tasks = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = reader(Topics.TRAINING_TASKS)) {
-            Map<TopicPartition, Long> end = c.endOffsets(c.assignment());
-            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (trialId.equals(r.key())) {  // (other tests put malformed records on the topics)
-                        tasks.add(TrainingTask.parseFrom(r.value()));
-                    }
-                }
+        TopicReplay.replay(cluster.kafka(), "test-reader", List.of(Topics.TRAINING_TASKS), r -> {
+            if (trialId.equals(r.key())) {  // (other tests put malformed records on the topics)
+                tasks.add(Messages.decode(r, TrainingTask.parser(), "TrainingTask"));
             }
-        }
+        });
         tasks.sort((a, b) -> Long.compare(a.getFromStep(), b.getFromStep()));
         return tasks;
     }
@@ -373,6 +361,4 @@ class LocalClusterTest {
         assertEquals(count, events.size(), "announcements of " + taskId);
         return events;
     }
-
-
 }

@@ -1,0 +1,62 @@
+package dev.gantry.transport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reading topics from the beginning without a consumer group: how the coordinator rebuilds its
+ * state, how the CLI's view of the cluster is built, how benchmarks collect events. Nothing is
+ * committed, so any number of readers can replay at once.
+ */
+public final class TopicReplay {
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private TopicReplay() {}
+
+    /** A consumer assigned every partition of {@code topics}, each at its first offset. */
+    public static KafkaConsumer<String, byte[]> fromBeginning(KafkaSettings settings, String clientId, List<String> topics) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.properties(Map.of(
+                "client.id", clientId, "enable.auto.commit", "false")), new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic, METADATA_TIMEOUT)
+                        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Hands {@code sink} every record from the consumer's positions up to the end offsets its
+     * partitions have now: what was published before the call, not what arrives during it.
+     */
+    public static void toEnd(KafkaConsumer<String, byte[]> consumer, Consumer<ConsumerRecord<String, byte[]>> sink) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            consumer.poll(POLL).forEach(sink);
+        }
+    }
+
+    /** {@link #fromBeginning} then {@link #toEnd}, closing the consumer. */
+    public static void replay(KafkaSettings settings, String clientId, List<String> topics,
+            Consumer<ConsumerRecord<String, byte[]>> sink) {
+        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(settings, clientId, topics)) {
+            toEnd(consumer, sink);
+        }
+    }
+}
