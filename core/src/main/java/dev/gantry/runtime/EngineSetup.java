@@ -1,5 +1,6 @@
 package dev.gantry.runtime;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.concurrent.ThreadFactory;
 
@@ -35,6 +36,7 @@ public final class EngineSetup {
      */
     public static ThreadFactory computeThreads(String name) {
         return work -> new Thread(() -> {
+            Engine.getEngine("PyTorch");  // loads the native library if this thread is the first to need it
             JniUtils.setNumThreads(configuredThreads());
             work.run();
         }, name);
