@@ -20,7 +20,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--store", description = "checkpoint root: s3://bucket/prefix/ or a directory (default: $GANTRY_STORE, config file)")
     String store;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "partitions per topic (default: ${DEFAULT-VALUE})")
+    @Option(names = "--partitions", defaultValue = "4", description = "partitions per topic, but the task queues, which have one (default: ${DEFAULT-VALUE})")
     int partitions;
 
     @Option(names = "--replication-factor", defaultValue = "1", description = "(default: ${DEFAULT-VALUE}; 3 in production)")

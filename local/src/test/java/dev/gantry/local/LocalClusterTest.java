@@ -252,6 +252,19 @@ class LocalClusterTest {
 
     // ---- helpers ----
 
+    /** Share groups give each partition to one member while members are no more than partitions. */
+    @Test
+    void workQueuesHaveOnePartitionSoAnyFreeWorkerTakesTheNextTask() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                cluster.kafka().properties(Map.of()))) {
+            var topics = admin.describeTopics(Topics.ALL).allTopicNames().get();
+            for (String queue : Topics.WORK_QUEUES) {
+                assertEquals(1, topics.get(queue).partitions().size(), queue);
+            }
+            assertEquals(2, topics.get(Topics.TRIAL_STATE).partitions().size(), "--partitions for the others");
+        }
+    }
+
     private static List<TrialState> awaitFinished(String experimentId, int trials) {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (System.nanoTime() < deadline) {

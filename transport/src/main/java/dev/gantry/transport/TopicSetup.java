@@ -14,15 +14,18 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates gantry's topics (idempotently) and configures the worker share groups. Run by the
  * coordinator at start; safe to run again against a cluster that already has everything.
  */
 public final class TopicSetup {
+    private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
     /**
-     * @param partitions partitions of every topic (more partitions spread load over more brokers;
-     *     share groups let any number of workers read one partition, so workers never need more)
+     * @param partitions partitions of every topic but the work queues, which always have one
+     *     ({@link Topics#WORK_QUEUES}); more partitions spread state and results over more brokers
      * @param replicationFactor 1 for a single broker, 3 for a production cluster
      * @param lockDurationMs how long a worker holds a task before it must renew or lose it
      */
@@ -52,7 +55,8 @@ public final class TopicSetup {
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : Topics.ALL) {
                 if (!existing.contains(topic)) {
-                    NewTopic t = new NewTopic(topic, layout.partitions(), layout.replicationFactor());
+                    int partitions = Topics.WORK_QUEUES.contains(topic) ? 1 : layout.partitions();
+                    NewTopic t = new NewTopic(topic, partitions, layout.replicationFactor());
                     if (topic.equals(Topics.TRIAL_STATE)) {
                         t.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
                     } else if (topic.equals(Topics.WORKER_PROGRESS)) {
@@ -64,6 +68,7 @@ public final class TopicSetup {
                 }
             }
             createAll(admin, missing);
+            warnAboutPartitionedWorkQueues(admin, existing);
             for (String group : List.of(Topics.TRAIN_WORKERS, Topics.EVAL_WORKERS)) {
                 Collection<AlterConfigOp> ops = List.of(
                         set("share.auto.offset.reset", "earliest"),
@@ -81,6 +86,18 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new TransportException("interrupted while setting up Kafka topics", e);
         }
+    }
+
+    /** Topics made by an earlier version keep their partitions (Kafka cannot reduce them). */
+    private static void warnAboutPartitionedWorkQueues(Admin admin, Set<String> existing) throws InterruptedException,
+            ExecutionException, java.util.concurrent.TimeoutException {
+        List<String> queues = Topics.WORK_QUEUES.stream().filter(existing::contains).toList();
+        admin.describeTopics(queues).allTopicNames().get(60, TimeUnit.SECONDS).forEach((name, description) -> {
+            if (description.partitions().size() > 1) {
+                log.warn("{} has {} partitions: a worker busy with a long task holds back the tasks on its partitions. "
+                        + "Recreate it with one partition when no experiment is running.", name, description.partitions().size());
+            }
+        });
     }
 
     private static void createAll(Admin admin, List<NewTopic> topics) throws InterruptedException,

@@ -24,6 +24,15 @@ public final class Topics {
     /** Consumer group of the coordinator (one active coordinator at a time). */
     public static final String COORDINATOR = "gantry-coordinator";
 
+    /**
+     * The topics share groups read: one partition each. Kafka's share-group assignor gives each
+     * partition to a single member while members are no more than partitions, so with several
+     * partitions a worker busy with a long segment held back the tasks on its partition while
+     * other workers idled. With one partition every member is assigned it and any free worker
+     * takes the next task. (A few messages a second at most: one partition is not a limit here.)
+     */
+    public static final List<String> WORK_QUEUES = List.of(TRAINING_TASKS, CHECKPOINT_EVENTS, EVAL_TASKS);
+
     public static final List<String> ALL = List.of(EXPERIMENT_COMMANDS, TRAINING_TASKS, CHECKPOINT_EVENTS, EVAL_TASKS,
             EVAL_RESULTS, WORKER_PROGRESS, TASK_FAILURES, TRIAL_STATE);
 
