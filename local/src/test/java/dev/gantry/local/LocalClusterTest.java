@@ -265,6 +265,51 @@ class LocalClusterTest {
         }
     }
 
+    /** Both training workers busy with 1,000,000-step segments (hours here); cancelling must stop them mid-segment. */
+    @Test
+    void cancellingAnExperimentStopsItsSegmentsInFlight() throws Exception {
+        String id = client.submit(spec("cancelled", 1_000_000, 4, 8, """
+                seeds: [1, 2]
+                segmentSteps: 1000000
+                evaluation: {finalStep: false}
+                """), "cancelled.yaml", null);
+        Map<String, String> workerOf = new java.util.HashMap<>();
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (workerOf.size() < 2 && System.nanoTime() < deadline) {
+            view.poll(Duration.ofMillis(200));
+            for (String trial : List.of(id + "-t000", id + "-t001")) {
+                view.progress(trial).ifPresent(p -> workerOf.put(trial, p.getWorkerId()));
+            }
+        }
+        assertEquals(2, workerOf.size(), "both trials training: " + workerOf);
+        client.cancel(id, "test: cancel in flight");
+        for (Map.Entry<String, String> e : workerOf.entrySet()) {
+            awaitTrial(e.getKey(), t -> t.getPhase() == TrialState.Phase.CANCELLED);
+            awaitLogLine(e.getValue(), "trial " + e.getKey() + " cancelled; stopped at step");
+        }
+        List<String> committed = new ArrayList<>();
+        TopicReplay.replay(cluster.kafka(), "test-reader", List.of(Topics.CHECKPOINT_EVENTS), r -> {
+            if (r.key() != null && r.key().startsWith(id)) {
+                committed.add(Messages.decode(r, CheckpointEvent.parser(), "CheckpointEvent").getCheckpoint().getUri());
+            }
+        });
+        assertEquals(List.of(), committed, "a stopped segment commits nothing");
+        String after = client.submit(spec("after-cancel", 2, 4, 8, "evaluation: {finalStep: false}\n"), "after.yaml", null);
+        assertEquals(TrialState.Phase.DONE, awaitFinished(after, 1).get(0).getPhase(), "the workers take new tasks");
+    }
+
+    private static void awaitLogLine(String process, String text) throws java.io.IOException {
+        Path log = cluster.logs().resolve(process + ".log");
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(log).contains(text)) {
+                return;
+            }
+            view.poll(Duration.ofMillis(200));  // also the pause between reads of the log
+        }
+        throw new AssertionError(process + " never logged \"" + text + "\"; see " + log);
+    }
+
     private static List<TrialState> awaitFinished(String experimentId, int trials) {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (System.nanoTime() < deadline) {

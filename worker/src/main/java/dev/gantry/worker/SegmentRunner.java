@@ -18,6 +18,7 @@ import dev.gantry.training.TrainingState;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs one training segment: loads (or creates) the start state, trains to the task's end step,
@@ -40,6 +41,13 @@ final class SegmentRunner {
         }
     }
 
+    /** The trial was cancelled: the segment stopped, and nothing was committed. */
+    static final class CancelledException extends RuntimeException {
+        CancelledException(String message) {
+            super(message);
+        }
+    }
+
     private final Stores stores;
     private final Path datasetCache;
     private final Map<String, LabeledImages> datasets = new HashMap<>();
@@ -54,8 +62,10 @@ final class SegmentRunner {
         return base + String.format("step-%08d/", step);
     }
 
-    Outcome run(TrainingTask task, ProgressListener progress) {
+    /** @param cancelled asked before the segment starts and after every step */
+    Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
         long started = System.nanoTime();
+        stopIf(cancelled, task, task.getFromStep());
         ExperimentSpec spec = SpecLoader.parse(task.getSpecYaml(), "task " + task.getTaskId() + " spec");
         if (!spec.trajectoryHash().equals(task.getSpecHash())) {
             throw new CheckpointException("task " + task.getTaskId() + ": its spec hashes to " + spec.trajectoryHash()
@@ -76,6 +86,7 @@ final class SegmentRunner {
             StepStats last = null;
             for (long s = task.getFromStep(); s < task.getToStep(); s++) {
                 last = trainer.step();
+                stopIf(cancelled, task, s + 1);
                 double elapsed = seconds(trainStart);
                 progress.onStep(last, (s + 1 - task.getFromStep()) / Math.max(elapsed, 1e-9));
             }
@@ -84,6 +95,13 @@ final class SegmentRunner {
             CheckpointStore.Outcome outcome = endStore.commit(end.keyPrefix(), state.step(), spec.trajectoryHash(), files);
             return new Outcome(ref(end, endUri, state.step()), outcome == CheckpointStore.Outcome.ALREADY_COMMITTED, last,
                     seconds(started), trainingSeconds);
+        }
+    }
+
+    private static void stopIf(BooleanSupplier cancelled, TrainingTask task, long step) {
+        if (cancelled.getAsBoolean()) {
+            throw new CancelledException("task " + task.getTaskId() + ": trial " + task.getTrial().getTrialId()
+                    + " cancelled; stopped at step " + step + " of " + task.getFromStep() + " -> " + task.getToStep());
         }
     }
 

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A training worker: takes one task at a time from the shared task queue, runs the segment,
- * commits the checkpoint and announces it. Failures are sorted into two kinds: a task that can
+ * commits the checkpoint and announces it. A segment of a trial cancelled meanwhile stops after
+ * the step in progress and its task is done, with nothing committed. Failures are sorted into two kinds: a task that can
  * never succeed (bad spec, divergence, unusable start checkpoint) is parked at once with its
  * reason; anything else (storage or network trouble) is released for another delivery, and
  * parked once the delivery limit is reached.
@@ -39,6 +40,7 @@ public final class TrainingWorker implements AutoCloseable {
     private final Publisher publisher;
     private final Stores stores;
     private final SegmentRunner runner;
+    private final CancellationWatch cancellations;
     private final ExecutorService computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads("training"));
     private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -48,6 +50,7 @@ public final class TrainingWorker implements AutoCloseable {
         publisher = new Publisher(settings.kafka(), settings.workerId());
         stores = new Stores(settings.s3());
         runner = new SegmentRunner(stores, settings.cacheDir());
+        cancellations = new CancellationWatch(settings.kafka(), settings.workerId());
     }
 
     /** Works until {@link #stop} is called. */
@@ -73,14 +76,19 @@ public final class TrainingWorker implements AutoCloseable {
         int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
         log.info("task {} (delivery {}): steps {} -> {}", task.getTaskId(), delivery, task.getFromStep(), task.getToStep());
         try {
-            SegmentRunner.Outcome outcome = LeasedRun.run(computeThread, () -> runner.run(task, progress(task)), queue,
-                    record, LeasedRun.renewInterval(queue));
+            String trialId = task.getTrial().getTrialId();
+            SegmentRunner.Outcome outcome = LeasedRun.run(computeThread,
+                    () -> runner.run(task, progress(task), () -> cancellations.isCancelled(trialId)), queue, record,
+                    LeasedRun.renewInterval(queue));
             publisher.sendAndWait(Topics.CHECKPOINT_EVENTS, task.getTrial().getTrialId(), event(task, outcome, receivedAt));
             queue.done(record);
             log.info("task {} done: {}{}", task.getTaskId(), outcome.checkpoint().getUri(),
                     outcome.alreadyCommitted() ? " (already committed)" : "");
         } catch (InterruptedException e) {
             throw e;
+        } catch (SegmentRunner.CancelledException e) {
+            log.info("{}", e.getMessage());
+            queue.done(record);
         } catch (SpecException | NonFiniteLossException | IllegalArgumentException | DatasetException e) {
             fail(record, task, delivery, kindOf(e), message(e));
         } catch (SegmentRunner.UnusableStartException e) {
@@ -156,6 +164,7 @@ public final class TrainingWorker implements AutoCloseable {
     @Override
     public void close() {
         computeThread.shutdownNow();
+        cancellations.close();
         queue.close();
         publisher.close();
         stores.close();
