@@ -67,6 +67,9 @@ final class LocalCommand implements Runnable {
         @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: ~/.cache/gantry/featurenets/fmnist-cnn-v1)")
         Path featurenet;
 
+        @Option(names = "--cache", description = "workers' dataset and reference-statistics cache (default: ~/.cache/gantry)")
+        Path cacheDir;
+
         @Option(names = "--timeout", defaultValue = "PT12H", description = "give up after this long (ISO-8601, default: ${DEFAULT-VALUE})")
         Duration timeout;
 
@@ -91,7 +94,7 @@ final class LocalCommand implements Runnable {
             }
             int cores = Runtime.getRuntime().availableProcessors();
             int perWorker = threads != null ? threads : Math.max(1, cores / trainWorkers);
-            Path cache = WorkerSettings.defaultCacheDir();
+            Path cache = cacheDir != null ? cacheDir : WorkerSettings.defaultCacheDir();
             Path net = featurenet != null ? featurenet : FeaturenetCommand.defaultDir();
             if (evalWorkers > 0 && plan.evaluation().extractor().equals(FashionFeatureNet.ID)
                     && !Files.isRegularFile(net.resolve(FashionFeatureNet.WEIGHTS))) {

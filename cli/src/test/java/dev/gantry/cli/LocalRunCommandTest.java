@@ -34,7 +34,7 @@ class LocalRunCommandTest {
                 """);
         Path work = dir.resolve("run");
         CliRun r = CliRun.of("local", "run", spec.toString(), "--store", "directory", "--dir", work.toString(),
-                "--threads", "1", "--featurenet", net.toString(), "--timeout", "PT8M");
+                "--threads", "1", "--featurenet", net.toString(), "--cache", dir.resolve("cache").toString(), "--timeout", "PT8M");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("fid[fmnist-cnn-v1] against step:") && r.out().matches("(?s).*t000\\s+2:\\d.*4:\\d.*"),
                 r.out());

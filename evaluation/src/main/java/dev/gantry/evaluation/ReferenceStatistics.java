@@ -18,14 +18,19 @@ public final class ReferenceStatistics {
 
     private ReferenceStatistics() {}
 
-    /** The cache directory name for a (dataset, split, extractor, size) key. */
-    public static String key(String datasetName, String extractorId, int imageSize) {
-        return (datasetName + "-" + extractorId + "-" + imageSize).replaceAll("[^A-Za-z0-9._-]", "_");
+    /**
+     * The cache directory name for a (dataset, split, extractor, size) key. The extractor is named
+     * by id and weights: statistics from one fmnist-cnn-v1 training, read against features of
+     * another, put a good generator at the FID of noise.
+     */
+    public static String key(String datasetName, FeatureExtractor extractor, int imageSize) {
+        return (datasetName + "-" + extractor.id() + "-" + extractor.weightsSha256().substring(0, 12) + "-" + imageSize)
+                .replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     public static ClassStatistics loadOrCompute(LabeledImages data, FeatureExtractor extractor, Path cacheRoot)
             throws IOException {
-        Path dir = cacheRoot.resolve(key(data.name(), extractor.id(), data.size()));
+        Path dir = cacheRoot.resolve(key(data.name(), extractor, data.size()));
         List<String> names = data.classNames();
         if (Files.isRegularFile(dir.resolve("all.npz"))) {
             Map<String, GaussianStats> perClass = new LinkedHashMap<>();

@@ -100,7 +100,7 @@ final class EvaluationRunner implements AutoCloseable {
         }
         LabeledImages data = Datasets.open(spec, size, settings.cacheDir().resolve("datasets").resolve("fashion-mnist"));
         Path localRoot = settings.cacheDir().resolve("stats");
-        String key = ReferenceStatistics.key(data.name(), extractor.id(), data.size());
+        String key = ReferenceStatistics.key(data.name(), extractor, data.size());
         Path local = localRoot.resolve(key);
         Stores.Location shared = statsRoot.isEmpty() ? null : stores.locate(statsRoot);
         String prefix = shared == null ? null : shared.keyPrefix() + key + "/";

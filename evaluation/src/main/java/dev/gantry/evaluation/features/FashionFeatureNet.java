@@ -53,6 +53,9 @@ public final class FashionFeatureNet implements FeatureExtractor {
     private final TensorRegistry registry = new TensorRegistry();
     private final FashionCnn network;
 
+    /** Set by {@link #load}; a network still in training has no stored weights. */
+    private String weightsSha256 = "not-saved";
+
     private FashionFeatureNet(long seed) {
         manager = NDManager.newBaseManager();
         network = new FashionCnn(new ParameterScope("cnn", registry, manager, seed, DataType.FLOAT32), 10);
@@ -115,6 +118,7 @@ public final class FashionFeatureNet implements FeatureExtractor {
             throw new CheckpointException(dir + "/" + WEIGHTS + ": does not match " + INFO + " (corrupt or another network)");
         }
         FashionFeatureNet net = new FashionFeatureNet(0);
+        net.weightsSha256 = Manifest.sha256(weights);
         Map<String, SafeTensors.Tensor> stored = SafeTensors.read(weights, dir + "/" + WEIGHTS);
         for (ModelTensor t : net.registry.all().values()) {
             SafeTensors.Tensor s = stored.get(t.name());
@@ -151,6 +155,11 @@ public final class FashionFeatureNet implements FeatureExtractor {
     @Override
     public String id() {
         return ID;
+    }
+
+    @Override
+    public String weightsSha256() {
+        return weightsSha256;
     }
 
     @Override

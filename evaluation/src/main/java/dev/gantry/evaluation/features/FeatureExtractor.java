@@ -10,6 +10,12 @@ public interface FeatureExtractor extends AutoCloseable {
 
     int featureDim();
 
+    /**
+     * SHA-256 of the weights: part of the reference-statistics cache key, so statistics computed
+     * with one set of weights are never compared with features from another under the same id.
+     */
+    String weightsSha256();
+
     /** True only for the Inception v3 weights of the TF FID code. */
     boolean isStandardInception();
 

@@ -137,6 +137,11 @@ public final class InceptionV3 implements FeatureExtractor {
     }
 
     @Override
+    public String weightsSha256() {
+        return sha256;
+    }
+
+    @Override
     public String id() {
         return id;
     }

@@ -72,7 +72,9 @@ class FashionFeatureNetTest {
                 NDManager manager = NDManager.newBaseManager()) {
             ClassStatistics real = ReferenceStatistics.loadOrCompute(test, net, dir.resolve("cache"));
             assertTrue(Files.isRegularFile(dir.resolve("cache").resolve(
-                    ReferenceStatistics.key(test.name(), net.id(), 32)).resolve("all.npz")));
+                    ReferenceStatistics.key(test.name(), net, 32)).resolve("all.npz")));
+            assertTrue(ReferenceStatistics.key(test.name(), net, 32).contains(net.weightsSha256().substring(0, 12)),
+                    "statistics of other weights under the same extractor id are never reused");
             ClassStatistics cached = ReferenceStatistics.loadOrCompute(test, net, dir.resolve("cache"));
             org.junit.jupiter.api.Assertions.assertArrayEquals(real.all().mu(), cached.all().mu(), "cache round trip");
             org.junit.jupiter.api.Assertions.assertArrayEquals(real.all().sigma(), cached.all().sigma());
