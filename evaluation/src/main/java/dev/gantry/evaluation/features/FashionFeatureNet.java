@@ -114,11 +114,12 @@ public final class FashionFeatureNet implements FeatureExtractor {
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot read the feature network (" + e.getMessage() + ")", e);
         }
-        if (!ID.equals(info.path("id").asText()) || !Manifest.sha256(weights).equals(info.path("sha256").asText())) {
+        String sha256 = Manifest.sha256(weights);
+        if (!ID.equals(info.path("id").asText()) || !sha256.equals(info.path("sha256").asText())) {
             throw new CheckpointException(dir + "/" + WEIGHTS + ": does not match " + INFO + " (corrupt or another network)");
         }
         FashionFeatureNet net = new FashionFeatureNet(0);
-        net.weightsSha256 = Manifest.sha256(weights);
+        net.weightsSha256 = sha256;
         Map<String, SafeTensors.Tensor> stored = SafeTensors.read(weights, dir + "/" + WEIGHTS);
         for (ModelTensor t : net.registry.all().values()) {
             SafeTensors.Tensor s = stored.get(t.name());
