@@ -9,8 +9,9 @@ The module's forward(img, return_features=False) takes N x 3 x H x W images with
 
     /usr/bin/python3 tools/make_random_inception.py OUT_DIR [--images N] [--size S]
 
-writes OUT_DIR/inception-random.pt, OUT_DIR/images.npy (uint8, N x 3 x S x S), and the outputs
-PyTorch computes for those images: OUT_DIR/features.npy, OUT_DIR/probs.npy (float32).
+writes OUT_DIR/inception-random.pt, OUT_DIR/images.npy (uint8, N x 3 x S x S), the outputs
+PyTorch computes for those images: OUT_DIR/features.npy, OUT_DIR/probs.npy (float32), and the
+self-test's reference OUT_DIR/inception-random.pt.reference.npz (see inception_reference.py).
 Needs Debian's python3-torch and python3-torchvision.
 """
 import argparse
@@ -20,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision
+
+from inception_reference import reference
 
 
 class TFInceptionInterface(torch.nn.Module):
@@ -62,6 +65,8 @@ def main():
         np.save(os.path.join(args.out, "images.npy"), images)
         np.save(os.path.join(args.out, "features.npy"), module(x, True).numpy().astype(np.float32))
         np.save(os.path.join(args.out, "probs.npy"), module(x, False).numpy().astype(np.float32))
+        ref_images, ref_features = reference(module)
+        np.savez(os.path.join(args.out, "inception-random.pt.reference.npz"), images=ref_images, features=ref_features)
 
 
 if __name__ == "__main__":

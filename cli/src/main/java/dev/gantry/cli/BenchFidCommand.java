@@ -65,7 +65,10 @@ final class BenchFidCommand implements Callable<Integer> {
         }
         double gantry;
         int done = 0;
+        String layout;
         try (dev.gantry.evaluation.features.InceptionV3 net = dev.gantry.evaluation.features.InceptionV3.load(inception, null)) {
+            layout = String.format("fed %s (channels-last vs NCHW on this CPU: %.2e)", net.layout().layout(),
+                    net.layout().disagreement());
             for (int w = 0; w < 3; w++) {
                 net.features(x, batch, 3, size);  // warm-up: TorchScript profiles, then optimises, the first calls
             }
@@ -76,8 +79,8 @@ final class BenchFidCommand implements Callable<Integer> {
             }
             gantry = done / ((System.nanoTime() - t0) / 1e9);
         }
-        System.out.printf("feature extraction, %s, batch %d at %dx%d, %d threads: gantry (DJL) %.2f images/s%n",
-                inception.getFileName(), batch, size, size, threads, gantry);
+        System.out.printf("feature extraction, %s, batch %d at %dx%d, %d threads: gantry (DJL) %.2f images/s, %s%n",
+                inception.getFileName(), batch, size, size, threads, gantry, layout);
         Path script = Files.createTempFile("gantry-bench-inception", ".py");
         try (InputStream in = getClass().getResourceAsStream("bench/inception_torch.py")) {
             Files.write(script, in.readAllBytes());
@@ -96,7 +99,7 @@ final class BenchFidCommand implements Callable<Integer> {
             double channelsLast = json.path("channels_last_images_per_second").asDouble();
             System.out.printf("PyTorch (python3-torch) on the same file, fed NCHW as pytorch-fid/StyleGAN2-ADA do: %.2f images/s;"
                     + " ratio gantry/PyTorch %.2f (target >= 1.0)%n", torch, gantry / torch);
-            System.out.printf("PyTorch fed channels-last, gantry's layout: %.2f images/s; ratio %.2f%n", channelsLast,
+            System.out.printf("PyTorch fed channels-last: %.2f images/s; ratio gantry/that %.2f%n", channelsLast,
                     gantry / channelsLast);
         } finally {
             Files.deleteIfExists(script);

@@ -11,8 +11,12 @@ import dev.gantry.evaluation.StatisticsException;
 import dev.gantry.evaluation.StatsAccumulator;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.evaluation.features.FeatureExtractor;
+import dev.gantry.evaluation.features.InceptionReference;
 import dev.gantry.evaluation.features.InceptionV3;
+import dev.gantry.evaluation.features.VerifiedExtractors;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.selftest.Check;
+import dev.gantry.selftest.NumericsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -45,6 +49,10 @@ final class FidCommand implements Callable<Integer> {
             description = "SHA-256 of the published Inception file (default: $GANTRY_INCEPTION_SHA256)")
     String inceptionSha256;
 
+    @Option(names = "--inception-reference", paramLabel = "NPZ",
+            description = "PyTorch's features of fixed images for that file, checked first (default: <file>.reference.npz if present)")
+    String inceptionReference;
+
     @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: ~/.cache/gantry/featurenets/fmnist-cnn-v1)")
     Path featurenet;
 
@@ -65,8 +73,12 @@ final class FidCommand implements Callable<Integer> {
             if (folders) {
                 EngineSetup.configure(null);
                 String sha = inceptionSha256 != null ? inceptionSha256 : System.getenv("GANTRY_INCEPTION_SHA256");
-                extractor = inception != null ? InceptionV3.load(inception, sha)
-                        : FashionFeatureNet.load(featurenet != null ? featurenet : FeaturenetCommand.defaultDir());
+                extractor = inception != null
+                        ? VerifiedExtractors.inception(InceptionV3.load(inception, sha),
+                                InceptionReference.find(inceptionReference, inception.toString()), FidCommand::report)
+                        : VerifiedExtractors.featureNet(
+                                FashionFeatureNet.load(featurenet != null ? featurenet : FeaturenetCommand.defaultDir()),
+                                FidCommand::report);
             }
             GaussianStats sa = stats(a, extractor);
             GaussianStats sb = stats(b, extractor);
@@ -77,10 +89,19 @@ final class FidCommand implements Callable<Integer> {
         } catch (StatisticsException | DatasetException | CheckpointException e) {
             System.err.println(e.getMessage());
             return Main.BAD_INPUT;
+        } catch (NumericsException e) {
+            System.err.println(e.getMessage());
+            return Main.NUMERICS;
         } finally {
             if (extractor != null) {
                 extractor.close();
             }
+        }
+    }
+
+    private static void report(Check check) {
+        if (!check.passed() || check.ran() && check.tolerance() > 0) {
+            System.err.println(check.line());
         }
     }
 

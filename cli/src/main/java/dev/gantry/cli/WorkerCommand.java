@@ -44,6 +44,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "the published file's SHA-256; metrics are plain FID only when it matches (default: $GANTRY_INCEPTION_SHA256)")
     String inceptionSha256;
 
+    @Option(names = "--inception-reference", paramLabel = "NPZ",
+            description = {"PyTorch's features of fixed images for that file (tools/inception_reference.py), checked before",
+                    "any metric is published (default: $GANTRY_INCEPTION_REFERENCE, else <file>.reference.npz)"})
+    String inceptionReference;
+
     @Override
     public Integer call() throws Exception {
         if (!role.equals("train") && !role.equals("eval")) {
@@ -68,6 +73,9 @@ final class WorkerCommand implements Callable<Integer> {
         }
         if (inceptionSha256 != null) {
             args.addAll(List.of("--inception-sha256", inceptionSha256));
+        }
+        if (inceptionReference != null) {
+            args.addAll(List.of("--inception-reference", inceptionReference));
         }
         return WorkerMain.run(args.toArray(String[]::new));
     }

@@ -7,6 +7,7 @@ import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.selftest.NumericsException;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
@@ -36,6 +37,7 @@ public final class EvalWorker implements AutoCloseable {
     private final EvaluationRunner runner;
     private final ExecutorService computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads("evaluation"));
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile NumericsException refusal;
 
     public EvalWorker(WorkerSettings settings) {
         this.settings = settings;
@@ -53,6 +55,11 @@ public final class EvalWorker implements AutoCloseable {
 
     public void stop() {
         stopping.set(true);
+    }
+
+    /** Why this worker stopped taking evaluations, when a feature extractor failed its self-test here. */
+    public Optional<NumericsException> refusal() {
+        return Optional.ofNullable(refusal);
     }
 
     /** The evaluation a checkpoint event asks for under its experiment's policy, if its step is due. */
@@ -98,6 +105,12 @@ public final class EvalWorker implements AutoCloseable {
                     result.getFid(), result.getIntraFid(), String.format("%.1f", result.getSeconds()));
         } catch (InterruptedException e) {
             throw e;
+        } catch (NumericsException e) {
+            // This machine computes the extractor wrongly: hand the task to another worker and stop.
+            log.error("refusing to evaluate on this machine, releasing {} and stopping: {}", t.getTaskId(), e.getMessage());
+            refusal = e;
+            queue.retryLater(record);
+            stop();
         } catch (Exception e) {
             String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             if (delivery >= settings.maxDeliveries() || e instanceof IllegalArgumentException) {

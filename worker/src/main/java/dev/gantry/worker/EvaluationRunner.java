@@ -12,7 +12,9 @@ import dev.gantry.evaluation.ClassStatistics;
 import dev.gantry.evaluation.ReferenceStatistics;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.evaluation.features.FeatureExtractor;
+import dev.gantry.evaluation.features.InceptionReference;
 import dev.gantry.evaluation.features.InceptionV3;
+import dev.gantry.evaluation.features.VerifiedExtractors;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
@@ -138,7 +140,10 @@ final class EvaluationRunner implements AutoCloseable {
                         + "(--inception PATH|s3://...|https://... or GANTRY_INCEPTION)");
             }
             if (inception == null) {
-                inception = InceptionV3.locate(settings.inception(), settings.inceptionSha256(), stores, settings.cacheDir());
+                inception = VerifiedExtractors.inception(
+                        InceptionV3.locate(settings.inception(), settings.inceptionSha256(), stores, settings.cacheDir()),
+                        InceptionReference.find(settings.inceptionReference(), settings.inception()),
+                        c -> log.info("self-test: {}", c.line()));
             }
             return inception;
         }
@@ -151,7 +156,7 @@ final class EvaluationRunner implements AutoCloseable {
             if (!Files.isRegularFile(dir.resolve(FashionFeatureNet.WEIGHTS))) {
                 trainFeatureNet(dir);
             }
-            featureNet = FashionFeatureNet.load(dir);
+            featureNet = VerifiedExtractors.featureNet(FashionFeatureNet.load(dir), c -> log.info("self-test: {}", c.line()));
         }
         return featureNet;
     }

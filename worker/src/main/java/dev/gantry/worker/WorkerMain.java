@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * Entry point of a worker process: {@code train|eval [--bootstrap H:P] [--worker-id ID]
  * [--threads N] [--cache DIR] [--featurenet DIR] [--progress-ms MS] [--max-deliveries N] [--inception PATH|URI]
- * [--inception-sha256 HEX]}.
+ * [--inception-sha256 HEX] [--inception-reference NPZ]}.
  * Kafka and S3 settings come from the environment (GANTRY_KAFKA_*, GANTRY_S3_*, AWS_*), flags win.
  * {@code gantry worker} on the command line calls this; local mode starts it as a process.
  */
@@ -60,6 +60,10 @@ public final class WorkerMain {
             try (EvalWorker worker = new EvalWorker(settings)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
                 worker.run();
+                if (worker.refusal().isPresent()) {
+                    System.err.println("refusing to evaluate: " + worker.refusal().get().getMessage());
+                    return NUMERICS;
+                }
             }
         }
         return 0;
@@ -67,7 +71,8 @@ public final class WorkerMain {
 
     static WorkerSettings settings(String[] args) throws Exception {
         ProcessFlags flags = ProcessFlags.parse("worker", args, 1, Set.of("bootstrap", "worker-id", "threads", "cache",
-                "featurenet", "progress-ms", "max-deliveries", "inception", "inception-sha256"));
+                "featurenet", "progress-ms", "max-deliveries", "inception", "inception-sha256",
+                "inception-reference"));
         Path cache = Path.of(flags.get("cache", WorkerSettings.defaultCacheDir().toString()));
         String id = flags.get("worker-id", args[0] + "-" + InetAddress.getLocalHost().getHostName()
                 .replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid());
@@ -76,6 +81,7 @@ public final class WorkerMain {
                 Duration.ofMillis(flags.number("progress-ms", 2000)), flags.number("max-deliveries", 4),
                 Path.of(flags.get("featurenet", cache.resolve("featurenets").resolve(FashionFeatureNet.ID).toString())),
                 cache, flags.get("inception", System.getenv("GANTRY_INCEPTION")),
-                flags.get("inception-sha256", System.getenv("GANTRY_INCEPTION_SHA256")));
+                flags.get("inception-sha256", System.getenv("GANTRY_INCEPTION_SHA256")),
+                flags.get("inception-reference", System.getenv("GANTRY_INCEPTION_REFERENCE")));
     }
 }

@@ -16,9 +16,12 @@ import java.time.Duration;
  * @param cacheDir datasets and reference statistics
  * @param inception the Inception v3 TorchScript (path, s3:// or https:// URI), or null
  * @param inceptionSha256 the published file's SHA-256, or null (then its metrics are not plain FID)
+ * @param inceptionReference PyTorch's features of fixed images for that file (.npz), or null: the
+ *     self-test's reference (a local Inception file's {@code <file>.reference.npz} is found without it)
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
-        int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256) {
+        int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
+        String inceptionReference) {
     public WorkerSettings {
         if (workerId == null || !workerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("worker id '" + workerId + "': 1-64 letters, digits, '.', '_' or '-'");

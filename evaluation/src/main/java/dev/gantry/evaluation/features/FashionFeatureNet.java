@@ -153,6 +153,38 @@ public final class FashionFeatureNet implements FeatureExtractor {
         return (double) correct / data.count();
     }
 
+    /**
+     * The engine's features of fixed images against {@link FashionCnnReference}'s float64 ones:
+     * the check an eval worker passes before it publishes a metric computed with this network.
+     */
+    public dev.gantry.selftest.Check selfTest() {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (ModelTensor t : registry.all().values()) {
+            weights.put(t.name(), t.array().toFloatArray());
+        }
+        FashionCnnReference reference = new FashionCnnReference(weights);
+        int n = 4;
+        float[] images = new float[n * 32 * 32];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(128);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) Math.max(-1, Math.min(1, Math.sin(i * 0.05) * 0.8 + random.nextDouble(-0.3, 0.3)));
+        }
+        float[] engine = features(images, n, 1, 32);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < n; i++) {
+            double[] expected = reference.features(java.util.Arrays.copyOfRange(images, i * 1024, (i + 1) * 1024));
+            for (int j = 0; j < expected.length; j++) {
+                double d = engine[i * FashionCnn.FEATURES + j] - expected[j];
+                diff += d * d;
+                norm += expected[j] * expected[j];
+            }
+        }
+        double error = Math.sqrt(diff / Math.max(norm, Double.MIN_NORMAL));
+        return new dev.gantry.selftest.Check(ID + " features vs float64 Java", Double.isNaN(error)
+                ? Double.POSITIVE_INFINITY : error, 1e-5, n + " fixed images, relative L2 error");
+    }
+
     @Override
     public String id() {
         return ID;

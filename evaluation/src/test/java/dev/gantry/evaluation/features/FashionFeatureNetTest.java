@@ -52,6 +52,14 @@ class FashionFeatureNetTest {
     }
 
     @Test
+    void engineFeaturesMatchTheFloat64JavaForwardPass() {
+        try (FashionFeatureNet loaded = FashionFeatureNet.load(dir.resolve("net"))) {
+            dev.gantry.selftest.Check check = loaded.selfTest();
+            assertTrue(check.ran() && check.passed(), check.line());
+        }
+    }
+
+    @Test
     void corruptOrMissingWeightsAreNamed() throws Exception {
         CheckpointException missing = assertThrows(CheckpointException.class,
                 () -> FashionFeatureNet.load(dir.resolve("nothing")));

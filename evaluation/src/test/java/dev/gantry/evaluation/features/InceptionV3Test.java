@@ -2,10 +2,16 @@ package dev.gantry.evaluation.features;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gantry.evaluation.Npz;
+import dev.gantry.selftest.Check;
+import dev.gantry.selftest.NumericsException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +77,40 @@ class InceptionV3Test {
             float[] fromGenerator = net.features(unitRange(), n, 3, size);
             assertArrayEquals(fromBytes, fromGenerator, "[-1, 1] images become the same bytes StyleGAN2-ADA feeds");
             assertClose(Npz.readNpy(dir.resolve("probs.npy")).values(), net.probabilities(unitRange(), n, 3, size), 1e-4);
+        }
+    }
+
+    @Test
+    void selfTestPassesAgainstPyTorchsReferenceWhicheverLayoutWasTriedFirst() {
+        Path model = dir.resolve("inception-random.pt");
+        InceptionReference reference = InceptionReference.read(InceptionReference.besides(model).orElseThrow());
+        for (InceptionV3.Layout first : InceptionV3.Layout.values()) {
+            try (InceptionV3 net = InceptionV3.load(model, null)) {
+                net.useLayout(first);
+                List<Check> checks = InceptionReference.selfTest(net, Optional.of(reference));
+                assertTrue(checks.stream().allMatch(c -> c.ran() && c.passed()), checks.toString());
+                // whatever layout ends up in use computes PyTorch's features on this CPU
+                assertTrue(reference.errorOf(net, net.layout().layout()) <= InceptionV3.AGREEMENT);
+            }
+        }
+    }
+
+    @Test
+    void aWrongReferenceFailsTheSelfTestAndTheExtractorIsRefused() {
+        Path model = dir.resolve("inception-random.pt");
+        InceptionReference right = InceptionReference.read(InceptionReference.besides(model).orElseThrow());
+        float[] off = right.features().clone();
+        for (int i = 0; i < off.length; i += 7) {
+            off[i] *= 1.01f;
+        }
+        InceptionReference wrong = new InceptionReference(right.images(), right.count(), right.size(), off, "tampered");
+        InceptionV3 net = InceptionV3.load(model, null);
+        NumericsException refused = assertThrows(NumericsException.class,
+                () -> VerifiedExtractors.inception(net, Optional.of(wrong), c -> { }));
+        assertTrue(refused.getMessage().contains("inception vs PyTorch reference"), refused.getMessage());
+        try (InceptionV3 unchecked = InceptionV3.load(model, null)) {
+            List<Check> checks = InceptionReference.selfTest(unchecked, Optional.empty());
+            assertFalse(checks.get(1).ran(), "no reference: reported as not run, never as passed");
         }
     }
 
