@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds gantry and puts what the images need under build/docker: every runtime jar of the CLI
-# (which holds all roles) and the S3Mock server jar. Then:
+# (which holds all roles), the coordinator's own jars (no engine) and the S3Mock server jar. Then:
 #   docker build -f docker/Dockerfile -t gantry:latest .
+#   docker build -f docker/Dockerfile.coordinator -t gantry-coordinator:latest .
 #   docker compose --profile cpu up -d --scale train-worker-cpu=2
 # --with-host-libs also copies this machine's C++ runtime libraries (libstdc++, libgcc_s, libdl, ...)
 # that libtorch needs, for minimal base images that lack them (the offline local/jre:17 image).
@@ -9,9 +10,10 @@ set -euo pipefail
 host_libs=false; [ "${1:-}" = "--with-host-libs" ] && host_libs=true
 cd "$(dirname "$0")/.."
 mvn -B -q install -DskipTests
-rm -rf build/docker && mkdir -p build/docker/lib build/docker/s3mock build/docker/native
+rm -rf build/docker && mkdir -p build/docker/lib build/docker/coordinator-lib build/docker/s3mock build/docker/native
 mvn -B -q -pl cli dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$PWD/build/docker/lib"
 cp cli/target/gantry-cli-*.jar build/docker/lib/
+cp coordinator/target/image-lib/*.jar coordinator/target/gantry-coordinator-*.jar build/docker/coordinator-lib/
 cp local/target/s3mock/s3mock-exec.jar build/docker/s3mock/
 # Fashion-MNIST from Debian's dataset-fashion-mnist, where present, so containers need no download.
 mkdir -p build/docker/datasets/fashion-mnist

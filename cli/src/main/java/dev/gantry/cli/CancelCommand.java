@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ExperimentClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

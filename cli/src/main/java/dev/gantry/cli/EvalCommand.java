@@ -1,18 +1,20 @@
 package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
+import dev.gantry.cluster.ClusterLayout;
+import dev.gantry.cluster.TaskIds;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TrialState;
+import dev.gantry.transport.ClusterOptions;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,8 +26,6 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  gantry eval fmnist-small-20261123-2101-a3f9-t000@1000 --samples 500 --wait",
                 "  gantry eval s3://gantry/experiments/EXP/EXP-t000/step-00001000/"})
 final class EvalCommand implements Callable<Integer> {
-    private static final Pattern URI_TRIAL = Pattern.compile(".*/([^/]+)/step-(\\d+)/?$");
-
     @Parameters(index = "0", paramLabel = "CHECKPOINT")
     String checkpoint;
 
@@ -45,13 +45,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         String trialId;
         long step;
-        Matcher m = URI_TRIAL.matcher(checkpoint);
+        Optional<ClusterLayout.CheckpointAt> at = ClusterLayout.parseCheckpoint(checkpoint);
         if (checkpoint.contains("@")) {
             trialId = checkpoint.substring(0, checkpoint.lastIndexOf('@'));
             step = Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('@') + 1));
-        } else if (m.matches()) {
-            trialId = m.group(1);
-            step = Long.parseLong(m.group(2));
+        } else if (at.isPresent()) {
+            trialId = at.get().trialId();
+            step = at.get().step();
         } else {
             System.err.println(checkpoint + ": expected TRIAL@STEP or a checkpoint URI ending in <trial>/step-NNNNNNNN/");
             return Main.BAD_INPUT;
@@ -67,8 +67,8 @@ final class EvalCommand implements Callable<Integer> {
                 return Main.BAD_INPUT;
             }
             EvaluationPolicy p = trial.getSettings().getEvalPolicy();
-            String uri = trial.getSettings().getCheckpointRoot() + trialId + String.format("/step-%08d/", step);
-            EvaluationTask task = EvaluationTask.newBuilder().setTaskId(trialId + "@" + step + "/eval-request")
+            String uri = ClusterLayout.checkpointUri(trial.getSettings().getCheckpointRoot(), trialId, step);
+            EvaluationTask task = EvaluationTask.newBuilder().setTaskId(TaskIds.requestedEvaluation(trialId, step))
                     .setTrial(trial.getTrial()).setCheckpoint(CheckpointRef.newBuilder().setUri(uri).setStep(step))
                     .setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                     .setSamplesPerClass(samples != null ? samples : p.getSamplesPerClass())

@@ -1,9 +1,9 @@
 package dev.gantry.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.cluster.CacheLayout;
 import dev.gantry.data.DatasetException;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
@@ -14,6 +14,7 @@ import dev.gantry.evaluation.StatisticsException;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.spec.DatasetSpec;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.TrainingState;
 import java.nio.file.Path;
 import java.util.Map;
@@ -60,7 +61,7 @@ final class EvaluateCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         EngineSetup.configure(null);
-        Path cacheDir = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "gantry", "stats");
+        Path cacheDir = cache != null ? cache : CacheLayout.defaultLocation().statistics();
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = CheckpointCodec.decode(CheckpointDirectory.read(checkpoint), manager,
                         checkpoint.toString());

@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import dev.gantry.cluster.CacheLayout;
 import dev.gantry.data.DatasetException;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.data.LabeledImages;
@@ -28,7 +29,7 @@ final class FeaturenetCommand implements Runnable {
     }
 
     static Path defaultDir() {
-        return Path.of(System.getProperty("user.home"), ".cache", "gantry", "featurenets", FashionFeatureNet.ID);
+        return CacheLayout.defaultLocation().featureNet(FashionFeatureNet.ID);
     }
 
     @Override

@@ -1,5 +1,10 @@
 package dev.gantry.cli;
 
+import dev.gantry.config.Commands;
+import dev.gantry.config.ExitStatus;
+import dev.gantry.coordinator.CoordinatorCommand;
+import dev.gantry.transport.ClusterOptions;
+import dev.gantry.worker.WorkerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,9 +19,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for input the user must fix: a bad spec, dataset or checkpoint. */
-    static final int BAD_INPUT = 2;
+    static final int BAD_INPUT = ExitStatus.BAD_INPUT;
     /** Exit status when numbers cannot be trusted: a failed self-test or a diverged run. */
-    static final int NUMERICS = 3;
+    static final int NUMERICS = ExitStatus.NUMERICS;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,14 +36,6 @@ public final class Main implements Runnable {
     }
 
     static int execute(String... args) {
-        return new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-            // Configuration and connection problems are the user's to fix: say what, not where in the code.
-            if (e instanceof IllegalArgumentException || e instanceof dev.gantry.transport.TransportException
-                    || e instanceof org.apache.kafka.common.KafkaException) {
-                cmd.getErr().println(cmd.getCommandName() + ": " + e.getMessage());
-                return BAD_INPUT;
-            }
-            throw e;
-        }).execute(args);
+        return Commands.execute(new Main(), ClusterOptions.CONNECTION_ERRORS, args);
     }
 }

@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ClusterView;
 import dev.gantry.report.ExperimentResults;
 import dev.gantry.report.FidPlot;

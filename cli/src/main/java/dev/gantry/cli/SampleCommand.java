@@ -1,7 +1,7 @@
 package dev.gantry.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.runtime.EngineSetup;

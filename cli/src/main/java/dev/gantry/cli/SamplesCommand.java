@@ -1,16 +1,18 @@
 package dev.gantry.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.client.ClusterView;
+import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.sampling.SampleGrid;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.Stores;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.TrainingState;
+import dev.gantry.transport.ClusterOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,7 +58,7 @@ final class SamplesCommand implements Callable<Integer> {
             trial = t.get();
         }
         long s = step != null ? step : trial.getStep();
-        String uri = trial.getSettings().getCheckpointRoot() + trialId + String.format("/step-%08d/", s);
+        String uri = ClusterLayout.checkpointUri(trial.getSettings().getCheckpointRoot(), trialId, s);
         EngineSetup.configure(null);
         try (Stores stores = new Stores(S3Settings.fromEnvironment()); NDManager manager = NDManager.newBaseManager()) {
             Stores.Location at = stores.locate(uri);

@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ExperimentClient;
 import dev.gantry.spec.SpecException;
 import java.nio.file.Files;

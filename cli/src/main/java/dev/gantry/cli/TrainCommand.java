@@ -1,11 +1,10 @@
 package dev.gantry.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
-import dev.gantry.checkpoint.StateHash;
+import dev.gantry.cluster.CacheLayout;
 import dev.gantry.data.DatasetException;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
@@ -15,7 +14,9 @@ import dev.gantry.selftest.SelfTest;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecException;
 import dev.gantry.spec.SpecLoader;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.NonFiniteLossException;
+import dev.gantry.training.StateHash;
 import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
@@ -135,6 +136,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static Path downloadDir() {
-        return Path.of(System.getProperty("user.home"), ".cache", "gantry", "datasets", "fashion-mnist");
+        return CacheLayout.defaultLocation().fashionMnistDownloads();
     }
 }

@@ -1,7 +1,7 @@
 package dev.gantry.report;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;

@@ -7,6 +7,7 @@ import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
+import dev.gantry.transport.TrialPhases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -116,10 +117,7 @@ public final class ClusterView implements AutoCloseable {
     }
 
     public static boolean finished(TrialState t) {
-        return switch (t.getPhase()) {
-            case DONE, FAILED, CANCELLED -> true;
-            default -> false;
-        };
+        return TrialPhases.isFinished(t.getPhase());
     }
 
     @Override

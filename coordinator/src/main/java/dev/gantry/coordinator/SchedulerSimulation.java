@@ -1,5 +1,6 @@
 package dev.gantry.coordinator;
 
+import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
@@ -52,7 +53,7 @@ public final class SchedulerSimulation {
                 TrainingTask task = round.get(w);
                 CheckpointEvent event = CheckpointEvent.newBuilder().setTrial(task.getTrial())
                         .setCheckpoint(CheckpointRef.newBuilder().setStep(task.getToStep())
-                                .setUri(task.getCheckpointUriPrefix() + "step-" + task.getToStep() + "/"))
+                                .setUri(ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep())))
                         .setTaskId(task.getTaskId()).setWorkerId("sim-" + w).build();
                 long t0 = System.nanoTime();
                 Actions actions = scheduler.checkpointCommitted(event);

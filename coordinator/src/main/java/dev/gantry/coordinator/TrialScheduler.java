@@ -1,5 +1,8 @@
 package dev.gantry.coordinator;
 
+import dev.gantry.cluster.ClusterLayout;
+import dev.gantry.cluster.MetricNames;
+import dev.gantry.cluster.TaskIds;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationPolicy;
@@ -8,18 +11,18 @@ import dev.gantry.proto.v1.ExperimentSettings;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialRef;
-import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.TrialState.Phase;
+import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.transport.EvaluationPolicies;
+import dev.gantry.transport.TrialPhases;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The coordinator's decisions, free of I/O: given the current trial states and one event, what
@@ -28,7 +31,6 @@ import java.util.Set;
  * second time, so the coordinator can process its input at least once.
  */
 public final class TrialScheduler {
-    private static final Set<Phase> FINISHED = Set.of(Phase.DONE, Phase.FAILED, Phase.CANCELLED);
 
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
     private final Clock clock;
@@ -68,14 +70,13 @@ public final class TrialScheduler {
         if (hasExperiment(experimentId)) {
             return out;
         }
-        String root = storeRoot.endsWith("/") ? storeRoot : storeRoot + "/";
         ExperimentPlan.Evaluation e = plan.evaluation();
         EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
-                .setEvalSeed(e.seed()).setStatsRoot(root + "stats/").build();
+                .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot)).build();
         ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
-                .setCheckpointRoot(root + "experiments/" + experimentId + "/").setKeepLatest(plan.keepLatest()).build();
+                .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest()).build();
         for (int i = 0; i < plan.trials().size(); i++) {
             ExperimentPlan.Trial trial = plan.trials().get(i);
             TrialState state = TrialState.newBuilder()
@@ -83,7 +84,7 @@ public final class TrialScheduler {
                     .setPhase(Phase.PENDING).setStep(0).setTotalSteps(trial.spec().training().steps())
                     .setSpecYaml(trial.specYaml()).setSpecHash(trial.spec().trajectoryHash()).setSettings(settings).putAllOverrides(trial.overrides())
                     .setLabel(trial.label()).setIndex(i).setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN)
-                    .setBestFid(Double.NaN).setMetricName(e.extractor().equals("inception-v3-tf-2015-12-05") ? "fid" : "fid[" + e.extractor() + "]")
+                    .setBestFid(Double.NaN).setMetricName(MetricNames.name(MetricNames.FID, e.extractor()))
                     .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs()).build();
             out.tasks.add(task(state, null, 0));
             put(state, out);
@@ -96,7 +97,7 @@ public final class TrialScheduler {
         Actions out = new Actions();
         TrialState t = trials.get(event.getTrial().getTrialId());
         long step = event.getCheckpoint().getStep();
-        if (t == null || FINISHED.contains(t.getPhase()) || step <= t.getStep()) {
+        if (t == null || TrialPhases.isFinished(t.getPhase()) || step <= t.getStep()) {
             return out;  // unknown, finished, or a duplicate / stale announcement
         }
         TrialState.Builder b = t.toBuilder().setStep(step).setLatest(event.getCheckpoint())
@@ -140,14 +141,22 @@ public final class TrialScheduler {
     Actions failed(TaskFailure failure) {
         Actions out = new Actions();
         TrialState t = trials.get(failure.getTrial().getTrialId());
-        if (t == null || FINISHED.contains(t.getPhase())) {
+        if (t == null || TrialPhases.isFinished(t.getPhase())) {
             return out;
         }
-        boolean evaluation = failure.getTaskId().endsWith("/eval");
-        if (!evaluation && failure.getFromStep() != t.getStep()) {
+        switch (failure.getTaskKind()) {
+            case SCHEDULED_EVALUATION -> {
+                return evaluationFailed(t, failure, out);
+            }
+            case REQUESTED_EVALUATION -> {
+                return out;  // a user's extra evaluation: the asker sees no result; the trial is not concerned
+            }
+            default -> { }
+        }
+        if (failure.getFromStep() != t.getStep()) {
             return out;  // a stale duplicate of a task the trial has moved past
         }
-        if (!evaluation && failure.getKind() == TaskFailure.Kind.CORRUPT_CHECKPOINT) {
+        if (failure.getKind() == TaskFailure.Kind.CORRUPT_CHECKPOINT) {
             Optional<CheckpointRef> previous = t.getKeptList().stream().filter(c -> c.getStep() < t.getStep())
                     .max(Comparator.comparingLong(CheckpointRef::getStep));
             List<CheckpointRef> kept = new ArrayList<>(t.getKeptList());
@@ -174,10 +183,27 @@ public final class TrialScheduler {
         return out;
     }
 
+    /**
+     * A scheduled evaluation that was parked never fails the trial's training: the reason is
+     * recorded, and a trial waiting only for its final evaluation is done without it.
+     */
+    private Actions evaluationFailed(TrialState t, TaskFailure failure, Actions out) {
+        String reason = "evaluation at step " + failure.getFromStep() + " failed: " + failure.getReason();
+        if (reason.equals(t.getFailureReason())) {
+            return out;
+        }
+        TrialState.Builder b = t.toBuilder().setFailureReason(reason).setUpdatedAtMs(clock.nowMs());
+        if (t.getPhase() == Phase.EVALUATING && failure.getFromStep() == t.getTotalSteps()) {
+            b.setPhase(Phase.DONE);
+        }
+        put(b.build(), out);
+        return out;
+    }
+
     Actions cancel(String experimentId, String reason) {
         Actions out = new Actions();
         for (TrialState t : trials.values()) {
-            if (t.getTrial().getExperimentId().equals(experimentId) && !FINISHED.contains(t.getPhase())) {
+            if (t.getTrial().getExperimentId().equals(experimentId) && !TrialPhases.isFinished(t.getPhase())) {
                 put(t.toBuilder().setPhase(Phase.CANCELLED).setFailureReason(reason).setUpdatedAtMs(clock.nowMs()).build(),
                         out);
             }
@@ -234,10 +260,10 @@ public final class TrialScheduler {
     private static TrainingTask task(TrialState t, CheckpointRef from, long fromStep) {
         long to = Math.min(t.getTotalSteps(), fromStep + t.getSettings().getSegmentSteps());
         TrainingTask.Builder b = TrainingTask.newBuilder()
-                .setTaskId(t.getTrial().getTrialId() + "@" + fromStep + "-" + to).setTrial(t.getTrial())
+                .setTaskId(TaskIds.segment(t.getTrial().getTrialId(), fromStep, to)).setTrial(t.getTrial())
                 .setFromStep(fromStep).setToStep(to).setSpecYaml(t.getSpecYaml())
                 .setSpecHash(t.getSpecHash())
-                .setCheckpointUriPrefix(t.getSettings().getCheckpointRoot() + t.getTrial().getTrialId() + "/")
+                .setCheckpointUriPrefix(ClusterLayout.trialPrefix(t.getSettings().getCheckpointRoot(), t.getTrial().getTrialId()))
                 .setEvalPolicy(t.getSettings().getEvalPolicy()).setTotalSteps(t.getTotalSteps());
         if (from != null) {
             b.setStart(from);

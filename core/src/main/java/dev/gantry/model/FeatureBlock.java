@@ -1,6 +1,7 @@
 package dev.gantry.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.gantry.spec.AttentionKind;
 
 /** A shape-preserving block placed at an attention position: self-attention or its residual stand-in. */
 public interface FeatureBlock {

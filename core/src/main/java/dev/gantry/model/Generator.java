@@ -2,6 +2,9 @@ package dev.gantry.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import dev.gantry.spec.Architecture;
+import dev.gantry.spec.ModelConfig;
+import dev.gantry.spec.NetworkConfig;
 import java.util.ArrayList;
 import java.util.List;
 

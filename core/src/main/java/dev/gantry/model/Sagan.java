@@ -2,6 +2,7 @@ package dev.gantry.model;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.gantry.spec.ModelConfig;
 
 /**
  * A generator and a discriminator built from one config and one seed, with their named state.

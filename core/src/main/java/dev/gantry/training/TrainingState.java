@@ -1,7 +1,7 @@
 package dev.gantry.training;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.model.ModelConfig;
+import dev.gantry.spec.ModelConfig;
 import dev.gantry.model.Sagan;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.TrainingSpec;

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.gantry.data.LabeledImages;
+import dev.gantry.testing.TinyImages;
 import dev.gantry.testing.TinySpecs;
+import dev.gantry.training.CheckpointCodec;
+import dev.gantry.training.StateHash;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
 import java.io.IOException;
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
     @Test
     void roundTripRestoresTheExactStateAndTrainingContinuesIdentically(@TempDir Path dir) {
-        LabeledImages data = TinySpecs.randomImages(64, 10, 3);
+        LabeledImages data = TinyImages.randomImages(64, 10, 3);
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState original = fresh(manager, data)) {
             Trainer trainer = new Trainer(original, data);
@@ -43,7 +46,7 @@ class CheckpointTest {
 
     @Test
     void corruptionAndMissingManifestAreReportedByFile(@TempDir Path dir) throws IOException {
-        LabeledImages data = TinySpecs.randomImages(16, 10, 3);
+        LabeledImages data = TinyImages.randomImages(16, 10, 3);
         try (NDManager manager = NDManager.newBaseManager(); TrainingState state = fresh(manager, data)) {
             Path ckpt = dir.resolve("c");
             CheckpointDirectory.write(ckpt, 0, "h", CheckpointCodec.encode(state));

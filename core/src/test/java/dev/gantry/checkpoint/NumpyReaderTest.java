@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.model.ModelTensor;
+import dev.gantry.testing.TinyImages;
 import dev.gantry.testing.TinySpecs;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NumpyReaderTest {
     @Test
     void numpyReaderSeesEveryTensorWithTheSameValues(@TempDir Path dir) throws Exception {
-        LabeledImages data = TinySpecs.randomImages(32, 10, 5);
+        LabeledImages data = TinyImages.randomImages(32, 10, 5);
         Map<String, Double> javaSums = new HashMap<>();
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = new TrainingState(TinySpecs.spec(), TinySpecs.yaml(""),

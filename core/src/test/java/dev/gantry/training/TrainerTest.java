@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.gantry.data.LabeledImages;
-import dev.gantry.model.ModelConfig;
+import dev.gantry.spec.ModelConfig;
 import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.testing.TinyImages;
 import dev.gantry.testing.TinySpecs;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class TrainerTest {
     @Test
     void stepsChangeParametersAndCountSteps() {
         ExperimentSpec spec = TinySpecs.spec();
-        LabeledImages data = TinySpecs.randomImages(40, 10, 1);
+        LabeledImages data = TinyImages.randomImages(40, 10, 1);
         ModelConfig config = spec.model().resolve(1, 10);
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = new TrainingState(spec, TinySpecs.yaml(""), config, data.classNames(), manager)) {
@@ -37,7 +38,7 @@ class TrainerTest {
     @Test
     void stepsLeaveNoArraysBehind() {
         ExperimentSpec spec = TinySpecs.spec();
-        LabeledImages data = TinySpecs.randomImages(40, 10, 2);
+        LabeledImages data = TinyImages.randomImages(40, 10, 2);
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = new TrainingState(spec, TinySpecs.yaml(""), spec.model().resolve(1, 10),
                         data.classNames(), manager)) {

@@ -1,12 +1,11 @@
 package dev.gantry.local;
 
-import dev.gantry.coordinator.CoordinatorMain;
-import dev.gantry.storage.S3MockServer;
+import dev.gantry.coordinator.CoordinatorCommand;
 import dev.gantry.storage.S3ObjectStore;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.TopicSetup;
-import dev.gantry.worker.WorkerMain;
+import dev.gantry.worker.WorkerCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,19 +103,19 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public void startCoordinator() throws IOException {
-        spawn("coordinator", CoordinatorMain.class.getName(), List.of("--bootstrap", kafka.bootstrapServers(),
+        spawn("coordinator", CoordinatorCommand.class.getName(), List.of("--bootstrap", kafka.bootstrapServers(),
                 "--store", storeRoot, "--partitions", "2", "--lock-ms", String.valueOf(options.lockMs())));
     }
 
     public String addTrainWorker() throws IOException {
         String name = "train-" + (++trainCount);
-        spawn(name, WorkerMain.class.getName(), workerArgs("train", name));
+        spawn(name, WorkerCommand.class.getName(), workerArgs("train", name));
         return name;
     }
 
     public String addEvalWorker() throws IOException {
         String name = "eval-" + (++evalCount);
-        spawn(name, WorkerMain.class.getName(), workerArgs("eval", name));
+        spawn(name, WorkerCommand.class.getName(), workerArgs("eval", name));
         return name;
     }
 

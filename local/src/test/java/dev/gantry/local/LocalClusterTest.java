@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointStore;
-import dev.gantry.checkpoint.StateHash;
+import dev.gantry.training.StateHash;
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
 import dev.gantry.data.FashionMnist;

@@ -91,7 +91,12 @@ final class GantryContainers implements AutoCloseable {
     /** Starts a gantry role ("coordinator", "worker train", ...) as container {@code name}. */
     GenericContainer<?> start(String name, List<String> command, Map<String, String> extraEnv, Path bind)
             throws IOException {
-        GenericContainer<?> c = new GenericContainer<>(GantryImage.get()).withNetwork(network).withNetworkAliases(name)
+        return start(name, GantryImage.get(), command, extraEnv, bind);
+    }
+
+    private GenericContainer<?> start(String name, org.testcontainers.images.builder.ImageFromDockerfile image,
+            List<String> command, Map<String, String> extraEnv, Path bind) {
+        GenericContainer<?> c = new GenericContainer<>(image).withNetwork(network).withNetworkAliases(name)
                 .withEnv("GANTRY_KAFKA_BOOTSTRAP", "kafka:19092")
                 .withEnv("GANTRY_S3_ENDPOINT", "http://s3:9090")
                 .withEnv("GANTRY_S3_PATH_STYLE", "true")
@@ -110,7 +115,9 @@ final class GantryContainers implements AutoCloseable {
     }
 
     GenericContainer<?> coordinator() throws IOException {
-        return start("coordinator", List.of("coordinator", "--partitions", "2", "--lock-ms", "3000"), Map.of(), null);
+        return start("coordinator", GantryImage.coordinator(), List.of("--partitions", "2", "--lock-ms", "3000"),
+                Map.of("GANTRY_JAVA_OPTS", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info "
+                        + "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn"), null);
     }
 
     GenericContainer<?> trainWorker(String name, int threads) throws IOException {

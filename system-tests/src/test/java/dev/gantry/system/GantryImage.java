@@ -15,8 +15,37 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  */
 final class GantryImage {
     private static ImageFromDockerfile image;
+    private static ImageFromDockerfile coordinatorImage;
 
     private GantryImage() {}
+
+    /** The coordinator's own image (docker/Dockerfile.coordinator): the control plane, no engine. */
+    static synchronized ImageFromDockerfile coordinator() throws IOException {
+        if (coordinatorImage != null) {
+            return coordinatorImage;
+        }
+        Path repo = Path.of(System.getProperty("gantry.repo"));
+        Path context = Path.of("target", "coordinator-context").toAbsolutePath();
+        Path lib = Files.createDirectories(context.resolve("build/docker/coordinator-lib"));
+        copyTree(repo.resolve("coordinator/target/image-lib"), lib);
+        try (Stream<Path> jars = Files.list(repo.resolve("coordinator/target"))) {
+            for (Path jar : jars.filter(p -> p.getFileName().toString().matches("gantry-coordinator-.*\\.jar")).toList()) {
+                Files.copy(jar, lib.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.createDirectories(context.resolve("docker"));
+        Files.copy(repo.resolve("docker/Dockerfile.coordinator"), context.resolve("docker/Dockerfile.coordinator"),
+                StandardCopyOption.REPLACE_EXISTING);
+        ImageFromDockerfile built = new ImageFromDockerfile("gantry-coordinator-system-test", false)
+                .withFileFromPath(".", context).withDockerfilePath("docker/Dockerfile.coordinator");
+        String base = System.getenv("GANTRY_BASE_IMAGE") != null ? System.getenv("GANTRY_BASE_IMAGE")
+                : System.getenv("OFFLINE_JRE_IMAGE");
+        if (base != null) {
+            built = built.withBuildArg("BASE_IMAGE", base);
+        }
+        coordinatorImage = built;
+        return coordinatorImage;
+    }
 
     static synchronized ImageFromDockerfile get() throws IOException {
         if (image != null) {

@@ -1,6 +1,6 @@
 package dev.gantry.worker;
 
-import dev.gantry.storage.Stores;
+import dev.gantry.cluster.TaskIds;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
@@ -8,6 +8,7 @@ import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.selftest.NumericsException;
+import dev.gantry.storage.Stores;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
@@ -71,7 +72,7 @@ public final class EvalWorker implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(EvaluationTask.newBuilder()
-                .setTaskId(event.getTrial().getTrialId() + "@" + step + "/eval").setTrial(event.getTrial())
+                .setTaskId(TaskIds.scheduledEvaluation(event.getTrial().getTrialId(), step)).setTrial(event.getTrial())
                 .setCheckpoint(event.getCheckpoint()).setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                 .setSamplesPerClass(p.getSamplesPerClass()).setEvalSeed(p.getEvalSeed())
                 .setTotalSteps(event.getTotalSteps()).setRequestedAtMs(event.getCommittedAtMs())
@@ -118,6 +119,8 @@ public final class EvalWorker implements AutoCloseable {
                 publisher.sendAndWait(Topics.TASK_FAILURES, t.getTrial().getTrialId(), TaskFailure.newBuilder()
                         .setTaskId(t.getTaskId()).setTrial(t.getTrial()).setReason("evaluation: " + reason)
                         .setWorkerId(settings.workerId()).setDeliveryCount(delivery)
+                        .setTaskKind(record.topic().equals(Topics.EVAL_TASKS) ? TaskFailure.TaskKind.REQUESTED_EVALUATION
+                                : TaskFailure.TaskKind.SCHEDULED_EVALUATION)
                         .setKind(e instanceof IllegalArgumentException ? TaskFailure.Kind.BAD_TASK
                                 : TaskFailure.Kind.RETRIES_EXHAUSTED)
                         .setFromStep(t.getCheckpoint().getStep()).setAtMs(System.currentTimeMillis()).build());

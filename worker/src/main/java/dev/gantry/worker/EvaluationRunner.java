@@ -1,9 +1,9 @@
 package dev.gantry.worker;
 
-import dev.gantry.storage.Stores;
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointStore;
+import dev.gantry.cluster.CacheLayout;
+import dev.gantry.cluster.MetricNames;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.data.LabeledImages;
@@ -18,6 +18,8 @@ import dev.gantry.evaluation.features.VerifiedExtractors;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
+import dev.gantry.storage.Stores;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,8 +29,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,10 +54,12 @@ final class EvaluationRunner implements AutoCloseable {
         this.settings = settings;
     }
 
+    private CacheLayout cache() {
+        return new CacheLayout(settings.cacheDir());
+    }
+
     static String metricDefinition(EvaluationTask task, String extractorId) {
-        return (extractorId.equals(InceptionV3.ID) ? "fid" : "fid[" + extractorId + "]") + "/" + task.getSplit() + "/n="
-                + (task.getSamplesPerClass() == 0 ? "class-counts" : String.valueOf(task.getSamplesPerClass()))
-                + "/seed=" + task.getEvalSeed();
+        return MetricNames.definition(extractorId, task.getSplit(), task.getSamplesPerClass(), task.getEvalSeed());
     }
 
     EvaluationResult run(EvaluationTask task) throws IOException {
@@ -100,8 +104,8 @@ final class EvaluationRunner implements AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        LabeledImages data = Datasets.open(spec, size, settings.cacheDir().resolve("datasets").resolve("fashion-mnist"));
-        Path localRoot = settings.cacheDir().resolve("stats");
+        LabeledImages data = Datasets.open(spec, size, cache().fashionMnistDownloads());
+        Path localRoot = cache().statistics();
         String key = ReferenceStatistics.key(data.name(), extractor, data.size());
         Path local = localRoot.resolve(key);
         Stores.Location shared = statsRoot.isEmpty() ? null : stores.locate(statsRoot);
@@ -164,7 +168,7 @@ final class EvaluationRunner implements AutoCloseable {
     /** First use on a fresh machine: train the deterministic classifier once (a few minutes on 2 cores). */
     private void trainFeatureNet(Path dir) {
         log.warn("{} not found in {}: training it now (3 epochs, deterministic)", FashionFeatureNet.ID, dir);
-        Path download = settings.cacheDir().resolve("datasets").resolve("fashion-mnist");
+        Path download = cache().fashionMnistDownloads();
         LabeledImages train = FashionMnist.load(null, "train", 32, download);
         LabeledImages test = FashionMnist.load(null, "test", 32, download);
         try {

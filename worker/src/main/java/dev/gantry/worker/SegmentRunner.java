@@ -1,17 +1,19 @@
 package dev.gantry.worker;
 
-import dev.gantry.storage.Stores;
 import ai.djl.ndarray.NDManager;
-import dev.gantry.checkpoint.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.checkpoint.Manifest;
+import dev.gantry.cluster.CacheLayout;
+import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecLoader;
+import dev.gantry.storage.Stores;
+import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
@@ -57,11 +59,6 @@ final class SegmentRunner {
         this.datasetCache = datasetCache;
     }
 
-    static String checkpointUri(String trialPrefix, long step) {
-        String base = trialPrefix.endsWith("/") ? trialPrefix : trialPrefix + "/";
-        return base + String.format("step-%08d/", step);
-    }
-
     /** @param cancelled asked before the segment starts and after every step */
     Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
         long started = System.nanoTime();
@@ -71,14 +68,14 @@ final class SegmentRunner {
             throw new CheckpointException("task " + task.getTaskId() + ": its spec hashes to " + spec.trajectoryHash()
                     + " but the task says " + task.getSpecHash());
         }
-        String endUri = checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
+        String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());
         if (endStore.exists(end.keyPrefix())) {
             return new Outcome(ref(end, endUri, task.getToStep()), true, null, seconds(started), 0);
         }
         LabeledImages data = datasets.computeIfAbsent(spec.dataset() + "@" + spec.model().imageSize(),
-                k -> Datasets.open(spec.dataset(), spec.model().imageSize(), datasetCache.resolve("datasets").resolve("fashion-mnist")));
+                k -> Datasets.open(spec.dataset(), spec.model().imageSize(), new CacheLayout(datasetCache).fashionMnistDownloads()));
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = startState(task, spec, data, manager)) {
             Trainer trainer = new Trainer(state, data);

@@ -111,7 +111,8 @@ public final class TrainingWorker implements AutoCloseable {
         log.error("parking task {} ({}): {}", task.getTaskId(), kind, reason);
         publisher.sendAndWait(Topics.TASK_FAILURES, task.getTrial().getTrialId(), TaskFailure.newBuilder()
                 .setTaskId(task.getTaskId()).setTrial(task.getTrial()).setReason(reason).setWorkerId(settings.workerId())
-                .setDeliveryCount(delivery).setKind(kind).setFromStep(task.getFromStep())
+                .setDeliveryCount(delivery).setKind(kind).setTaskKind(TaskFailure.TaskKind.TRAINING_SEGMENT)
+                .setFromStep(task.getFromStep())
                 .setAtMs(System.currentTimeMillis()).build());
         queue.park(record);
     }

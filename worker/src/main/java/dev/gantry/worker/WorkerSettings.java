@@ -1,5 +1,6 @@
 package dev.gantry.worker;
 
+import dev.gantry.cluster.CacheLayout;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.transport.KafkaSettings;
 import java.nio.file.Path;
@@ -41,6 +42,6 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
     }
 
     public static Path defaultCacheDir() {
-        return Path.of(System.getProperty("user.home"), ".cache", "gantry");
+        return CacheLayout.defaultLocation().root();
     }
 }

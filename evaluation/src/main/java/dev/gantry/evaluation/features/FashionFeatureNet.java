@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.checkpoint.SafeTensors;
+import dev.gantry.cluster.MetricNames;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.model.NoGrad;
@@ -39,7 +40,7 @@ import java.util.function.LongConsumer;
  * are named fid[fmnist-cnn-v1], never plain FID.
  */
 public final class FashionFeatureNet implements FeatureExtractor {
-    public static final String ID = "fmnist-cnn-v1";
+    public static final String ID = MetricNames.Extractor.FMNIST_CNN_V1.id();
     public static final String WEIGHTS = "featurenet.safetensors";
     public static final String INFO = "featurenet.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -1,5 +1,7 @@
 package dev.gantry.evaluation.features;
 
+import dev.gantry.cluster.MetricNames;
+
 /**
  * A network that turns images into feature vectors for FID. Every metric names its extractor:
  * only the TF Inception v3 weights give numbers that may be called plain "FID".
@@ -31,7 +33,7 @@ public interface FeatureExtractor extends AutoCloseable {
 
     /** The metric name for FID computed with this extractor: "fid" or "fid[id]". */
     default String metricName(String metric) {
-        return isStandardInception() ? metric : metric + "[" + id() + "]";
+        return MetricNames.name(metric, id());
     }
 
     @Override

@@ -10,6 +10,8 @@ import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
+import dev.gantry.cluster.CacheLayout;
+import dev.gantry.cluster.MetricNames;
 import dev.gantry.model.NoGrad;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +36,7 @@ import java.nio.file.Path;
  * with avx512_bf16/vnni), where NCHW is right. Channels-last is used only where it agrees with NCHW.
  */
 public final class InceptionV3 implements FeatureExtractor {
-    public static final String ID = "inception-v3-tf-2015-12-05";
+    public static final String ID = MetricNames.Extractor.INCEPTION_V3.id();
     /** Where StyleGAN2-ADA publishes the TorchScript file. */
     public static final String PUBLIC_URL =
             "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/metrics/inception-2015-12-05.pt";
@@ -157,7 +159,7 @@ public final class InceptionV3 implements FeatureExtractor {
     public static InceptionV3 locate(String location, String publishedSha256, dev.gantry.storage.Stores stores,
             Path cacheDir) {
         if (location.startsWith("s3://") || location.startsWith("https://")) {
-            Path cached = cacheDir.resolve("inception").resolve(Integer.toHexString(location.hashCode()) + ".pt");
+            Path cached = new CacheLayout(cacheDir).inceptionFiles().resolve(Integer.toHexString(location.hashCode()) + ".pt");
             if (!Files.isRegularFile(cached)) {
                 byte[] bytes = location.startsWith("s3://") ? fromStore(location, stores) : download(location, publishedSha256);
                 try {

@@ -1,0 +1,60 @@
+package dev.gantry.cluster;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How metrics are named: plain "fid" only for the Inception v3 weights of the TF FID code, and
+ * "fid[EXTRACTOR]" for any other feature network, so numbers from different networks are never
+ * mistaken for each other.
+ */
+public final class MetricNames {
+    /** Feature extractors a spec may ask for. */
+    public enum Extractor {
+        INCEPTION_V3("inception-v3-tf-2015-12-05"),
+        FMNIST_CNN_V1("fmnist-cnn-v1");
+
+        private final String id;
+
+        Extractor(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Optional<Extractor> byId(String id) {
+            return Arrays.stream(values()).filter(e -> e.id.equals(id)).findFirst();
+        }
+
+        public static List<String> ids() {
+            return Arrays.stream(values()).map(Extractor::id).toList();
+        }
+    }
+
+    public static final String FID = "fid";
+    public static final String INTRA_FID = "intra-fid";
+
+    private MetricNames() {}
+
+    /** True for the published Inception weights' id, the only one whose metrics are plain "fid". */
+    public static boolean isStandard(String extractorId) {
+        return Extractor.INCEPTION_V3.id().equals(extractorId);
+    }
+
+    /** "fid" for the standard extractor, "fid[id]" for any other. */
+    public static String name(String metric, String extractorId) {
+        return isStandard(extractorId) ? metric : metric + "[" + extractorId + "]";
+    }
+
+    /**
+     * The full definition a result is keyed by: metric name, split, samples per class
+     * ("class-counts" when the real split's counts are used) and evaluation seed.
+     */
+    public static String definition(String extractorId, String split, int samplesPerClass, long seed) {
+        return name(FID, extractorId) + "/" + split + "/n="
+                + (samplesPerClass == 0 ? "class-counts" : String.valueOf(samplesPerClass)) + "/seed=" + seed;
+    }
+}

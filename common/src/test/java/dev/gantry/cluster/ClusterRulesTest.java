@@ -1,0 +1,41 @@
+package dev.gantry.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ClusterRulesTest {
+    @Test
+    void checkpointUrisAreLaidOutAndParsedBackTheSameWay() {
+        String experiment = ClusterLayout.experimentRoot("s3://b/g", "exp");
+        assertEquals("s3://b/g/experiments/exp/", experiment);
+        String uri = ClusterLayout.checkpointUri(experiment, "exp-t000", 200);
+        assertEquals("s3://b/g/experiments/exp/exp-t000/step-00000200/", uri);
+        assertEquals(Optional.of(new ClusterLayout.CheckpointAt("exp-t000", 200)), ClusterLayout.parseCheckpoint(uri));
+        assertEquals(Optional.of(new ClusterLayout.CheckpointAt("t", 123456789)),
+                ClusterLayout.parseCheckpoint("/runs/t/step-123456789"), "steps past 8 digits keep working");
+        assertTrue(ClusterLayout.parseCheckpoint("/runs/t/step-12").isEmpty(), "not a layout gantry writes");
+        assertEquals("s3://b/g/stats/", ClusterLayout.statsRoot("s3://b/g/"));
+        assertThrows(IllegalArgumentException.class, () -> ClusterLayout.checkpointUri(experiment, -1));
+    }
+
+    @Test
+    void onlyThePublishedInceptionMakesPlainFid() {
+        assertEquals("fid", MetricNames.name("fid", MetricNames.Extractor.INCEPTION_V3.id()));
+        assertEquals("intra-fid[fmnist-cnn-v1]", MetricNames.name("intra-fid", "fmnist-cnn-v1"));
+        assertEquals("fid[fmnist-cnn-v1]/test/n=200/seed=0", MetricNames.definition("fmnist-cnn-v1", "test", 200, 0));
+        assertEquals("fid/train/n=class-counts/seed=3",
+                MetricNames.definition(MetricNames.Extractor.INCEPTION_V3.id(), "train", 0, 3));
+        assertEquals(Optional.of(MetricNames.Extractor.FMNIST_CNN_V1), MetricNames.Extractor.byId("fmnist-cnn-v1"));
+    }
+
+    @Test
+    void taskIdsNameTheTrialAndTheSteps() {
+        assertEquals("t@100-200", TaskIds.segment("t", 100, 200));
+        assertEquals("t@200/eval", TaskIds.scheduledEvaluation("t", 200));
+        assertEquals("t@200/eval-request", TaskIds.requestedEvaluation("t", 200));
+    }
+}

@@ -1,0 +1,112 @@
+package dev.gantry.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gantry.testing.TinySpecs;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlanLoaderTest {
+    private static String withExperiment(String experiment) {
+        return TinySpecs.yaml("") + "experiment:\n" + experiment;
+    }
+
+    @Test
+    void aSpecWithoutExperimentSectionIsOneTrial() {
+        ExperimentPlan plan = PlanLoader.parse(TinySpecs.yaml(""), "tiny.yaml");
+        assertEquals(1, plan.trials().size());
+        assertEquals(7, plan.trials().get(0).seed());
+        assertEquals(4, plan.segmentSteps(), "default segment: min(100, steps)");
+        assertTrue(plan.evaluation().finalStep() && plan.evaluation().everySteps() == 0,
+                "default evaluation: the final step only");
+    }
+
+    @Test
+    void variantsGridAndSeedsAreCrossed() {
+        ExperimentPlan plan = PlanLoader.parse(withExperiment("""
+                  seeds: [1, 2]
+                  variants:
+                    - {name: sn-g-d, set: {training.ttur: false}}
+                    - {name: ttur, set: {}}
+                  grid:
+                    training.lrG: [1.0e-4, 2.0e-4]
+                  segmentSteps: 2
+                  evaluation: {everySteps: 2}
+                """), "exp.yaml");
+        assertEquals(8, plan.trials().size());
+        ExperimentPlan.Trial first = plan.trials().get(0);
+        assertEquals("sn-g-d,lrG=1.0E-4,seed=1", first.label());
+        assertTrue(!first.spec().training().ttur());
+        assertEquals(2e-4, plan.trials().get(2).spec().training().lrG());
+        assertEquals(2, plan.trials().get(1).spec().training().seed());
+        assertTrue(!first.specYaml().contains("experiment"), first.specYaml());
+        assertEquals(first.spec(), SpecLoader.parse(first.specYaml(), "again"), "the trial yaml is the trial");
+    }
+
+    @Test
+    void problemsNameFileLineAndField() {
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  seeds: [1, x]
+                  segmentSteps: 0
+                  evaluation: {extractor: vgg}
+                  bogus: 1
+                """), "exp.yaml"));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("exp.yaml:14: experiment.seeds[1]: must be a whole number"), all);
+        assertTrue(all.contains("exp.yaml:15: experiment.segmentSteps: must be at least 1"), all);
+        assertTrue(all.contains("exp.yaml:16: experiment.evaluation.extractor"), all);
+        assertTrue(all.contains("exp.yaml:17: experiment.bogus: unknown field"), all);
+    }
+
+    @Test
+    void aGridValueThatMakesABadSpecNamesTheTrialAndField() {
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  grid:
+                    training.batchSize: [8, 0]
+                """), "exp.yaml"));
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        assertTrue(e.problems().get(0).contains("trial batchSize=0") && e.problems().get(0).contains("training.batchSize"),
+                e.problems().get(0));
+    }
+
+    @Test
+    void evaluationsMustFallOnSegmentBoundaries() {
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  segmentSteps: 100
+                  evaluation: {everySteps: 250}
+                """), "exp.yaml"));
+        assertTrue(e.problems().get(0).contains("exp.yaml:15: experiment.evaluation.everySteps: 250 is not a multiple"),
+                e.problems().toString());
+    }
+
+    @Test
+    void labelsAreUniquePerTrial() {
+        ExperimentPlan plan = PlanLoader.parse(withExperiment("  seeds: [3, 4, 5]\n"), "exp.yaml");
+        assertEquals(List.of("seed=3", "seed=4", "seed=5"), plan.trials().stream().map(ExperimentPlan.Trial::label).toList());
+    }
+
+    @Test
+    void everyExampleSpecLoadsAndTheAblationsHaveThePapersVariants() throws Exception {
+        java.nio.file.Path examples = java.nio.file.Path.of(System.getProperty("gantry.repo"), "examples");
+        try (var files = java.nio.file.Files.list(examples)) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                assertTrue(!PlanLoader.load(f).trials().isEmpty(), f.toString());
+            }
+        }
+        ExperimentPlan stabilization = PlanLoader.load(examples.resolve("ablation-stabilization.yaml"));
+        assertEquals(List.of("sn-d-1to1", "sn-d-5to1", "sn-g-d", "sn-g-d-ttur"),
+                stabilization.trials().stream().map(ExperimentPlan.Trial::label).toList());
+        ExperimentSpec dOnly5 = stabilization.trials().get(1).spec();
+        assertTrue(!dOnly5.model().generator().spectralNorm() && dOnly5.model().discriminator().spectralNorm());
+        assertEquals(5, dOnly5.training().dStepsPerGStep());
+        assertEquals(1e-4, dOnly5.training().effectiveLrD());
+        assertEquals(4e-4, stabilization.trials().get(3).spec().training().effectiveLrD());
+        ExperimentPlan attention = PlanLoader.load(examples.resolve("ablation-attention.yaml"));
+        assertEquals(6, attention.trials().size());
+        assertEquals(List.of(), attention.trials().get(0).spec().model().generator().attention());
+        assertEquals(List.of(8), attention.trials().get(1).spec().model().discriminator().attention());
+        assertEquals(dev.gantry.spec.AttentionKind.RESIDUAL, attention.trials().get(5).spec().model().attentionKind());
+    }
+}

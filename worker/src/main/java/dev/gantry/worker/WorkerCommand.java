@@ -1,0 +1,132 @@
+package dev.gantry.worker;
+
+import dev.gantry.cluster.CacheLayout;
+import dev.gantry.config.Commands;
+import dev.gantry.config.ExitException;
+import dev.gantry.config.ExitStatus;
+import dev.gantry.evaluation.features.FashionFeatureNet;
+import dev.gantry.runtime.EngineSetup;
+import dev.gantry.selftest.Check;
+import dev.gantry.selftest.SelfTest;
+import dev.gantry.storage.S3Settings;
+import dev.gantry.transport.ClusterOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code gantry worker train|eval}, and a worker process's entry point: local mode starts this
+ * same command as a process. Kafka and S3 settings come from the environment (GANTRY_KAFKA_*,
+ * GANTRY_S3_*, AWS_*); flags win.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = {"Run a training worker (share group gantry-train-workers) or an eval worker (gantry-eval-workers).",
+                "Start as many as you like, on any machines: they share the work, and a killed worker loses at most",
+                "its current segment."},
+        footer = {"", "Examples:", "  gantry worker train --bootstrap kafka:9092 --threads 8",
+                "  gantry worker eval --bootstrap kafka:9092",
+                "", "S3: GANTRY_S3_ENDPOINT, GANTRY_S3_REGION, GANTRY_S3_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY."})
+public final class WorkerCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "train|eval")
+    String role;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--worker-id", description = "(default: <role>-<host>-<pid>)")
+    String workerId;
+
+    @Option(names = "--threads", description = "PyTorch threads (default: $GANTRY_THREADS or all cores)")
+    Integer threads;
+
+    @Option(names = "--cache", description = "datasets and reference statistics (default: ~/.cache/gantry)")
+    Path cache;
+
+    @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: <cache>/featurenets/fmnist-cnn-v1)")
+    Path featurenet;
+
+    @Option(names = "--progress-ms", defaultValue = "2000",
+            description = "how often a training worker reports progress during a segment (default: ${DEFAULT-VALUE})")
+    long progressMs;
+
+    @Option(names = "--max-deliveries", defaultValue = "4",
+            description = "a task that failed this many deliveries is parked as failed (default: ${DEFAULT-VALUE})")
+    int maxDeliveries;
+
+    @Option(names = "--inception", paramLabel = "PATH|URI",
+            description = "Inception v3 TorchScript for eval workers: a file, s3:// or https:// (default: $GANTRY_INCEPTION)")
+    String inception;
+
+    @Option(names = "--inception-sha256", paramLabel = "HEX",
+            description = "the published file's SHA-256; metrics are plain FID only when it matches (default: $GANTRY_INCEPTION_SHA256)")
+    String inceptionSha256;
+
+    @Option(names = "--inception-reference", paramLabel = "NPZ",
+            description = {"PyTorch's features of fixed images for that file (tools/inception_reference.py), checked before",
+                    "any metric is published (default: $GANTRY_INCEPTION_REFERENCE, else <file>.reference.npz)"})
+    String inceptionReference;
+
+    public static void main(String[] args) {
+        System.exit(Commands.execute(new WorkerCommand(), ClusterOptions.CONNECTION_ERRORS, args));
+    }
+
+    WorkerSettings settings() {
+        if (!role.equals("train") && !role.equals("eval")) {
+            throw ExitException.badInput("role must be train or eval (got '" + role + "')");
+        }
+        Path cacheDir = cache != null ? cache : WorkerSettings.defaultCacheDir();
+        return new WorkerSettings(workerId != null ? workerId : defaultId(role), cluster.kafka(),
+                S3Settings.fromEnvironment(), threads != null ? threads : EngineSetup.defaultThreads(),
+                Duration.ofMillis(progressMs), maxDeliveries,
+                featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
+                orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
+                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        WorkerSettings settings = settings();
+        EngineSetup.configure(settings.threads());
+        if (role.equals("train")) {
+            List<Check> checks = SelfTest.run();
+            if (!SelfTest.allPassed(checks)) {
+                checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
+                throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed");
+            }
+            try (TrainingWorker worker = new TrainingWorker(settings)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+                worker.run();
+            }
+            return ExitStatus.OK;
+        }
+        try (EvalWorker worker = new EvalWorker(settings)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+            worker.run();
+            if (worker.refusal().isPresent()) {
+                throw new ExitException(ExitStatus.NUMERICS, "refusing to evaluate: " + worker.refusal().get().getMessage());
+            }
+        }
+        return ExitStatus.OK;
+    }
+
+    private static String orEnv(String flag, String variable) {
+        return flag != null ? flag : System.getenv(variable);
+    }
+
+    private static String defaultId(String role) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return role + "-" + host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid();
+    }
+}
