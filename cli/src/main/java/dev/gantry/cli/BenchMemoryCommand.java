@@ -1,6 +1,7 @@
 package dev.gantry.cli;
 
 import dev.gantry.bench.MemoryBenchmark;
+import dev.gantry.config.ExitException;
 import dev.gantry.runtime.EngineSetup;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,8 +25,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (steps < 2 || every < 1) {
-            System.err.println("--steps must be at least 2 and --every at least 1");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("--steps must be at least 2 and --every at least 1");
         }
         EngineSetup.configure(threads);
         List<MemoryBenchmark.Sample> samples = MemoryBenchmark.run(steps, every,

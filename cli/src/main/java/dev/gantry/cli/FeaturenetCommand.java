@@ -1,7 +1,7 @@
 package dev.gantry.cli;
 
 import dev.gantry.cluster.CacheLayout;
-import dev.gantry.data.DatasetException;
+import dev.gantry.config.ExitException;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
@@ -57,18 +57,11 @@ final class FeaturenetCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (epochs < 1) {
-                System.err.println("--epochs must be at least 1");
-                return Main.BAD_INPUT;
+                throw ExitException.badInput("--epochs must be at least 1");
             }
             EngineSetup.configure(threads);
             Path dir = out != null ? out : defaultDir();
-            FashionFeatureNet.TrainingReport report;
-            try {
-                report = trainWithProgress(dir, epochs, seed);
-            } catch (DatasetException e) {
-                System.err.println(e.getMessage());
-                return Main.BAD_INPUT;
-            }
+            FashionFeatureNet.TrainingReport report = trainWithProgress(dir, epochs, seed);
             System.out.printf("%s: test accuracy %.4f after %d epochs (%d steps); weights sha256 %s in %s%n",
                     FashionFeatureNet.ID, report.testAccuracy(), report.epochs(), report.steps(), report.weightsSha256(), dir);
             return 0;

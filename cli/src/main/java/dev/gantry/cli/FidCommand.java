@@ -1,7 +1,6 @@
 package dev.gantry.cli;
 
-import dev.gantry.checkpoint.CheckpointException;
-import dev.gantry.data.DatasetException;
+import dev.gantry.config.ExitException;
 import dev.gantry.data.ImageFolder;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.FrechetDistance;
@@ -16,7 +15,6 @@ import dev.gantry.evaluation.features.InceptionV3;
 import dev.gantry.evaluation.features.VerifiedExtractors;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.selftest.Check;
-import dev.gantry.selftest.NumericsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -63,8 +61,7 @@ final class FidCommand implements Callable<Integer> {
     public Integer call() {
         for (Path p : new Path[] {a, b}) {
             if (!Files.isDirectory(p) && !Files.isRegularFile(p)) {
-                System.err.println(p + ": no such file or directory");
-                return Main.BAD_INPUT;
+                throw ExitException.badInput(p + ": no such file or directory");
             }
         }
         boolean folders = Files.isDirectory(a) || Files.isDirectory(b);
@@ -86,12 +83,6 @@ final class FidCommand implements Callable<Integer> {
             String name = extractor == null ? "FID" : extractor.isStandardInception() ? "FID" : extractor.metricName("fid");
             System.out.println(name + ": " + fid);
             return 0;
-        } catch (StatisticsException | DatasetException | CheckpointException e) {
-            System.err.println(e.getMessage());
-            return Main.BAD_INPUT;
-        } catch (NumericsException e) {
-            System.err.println(e.getMessage());
-            return Main.NUMERICS;
         } finally {
             if (extractor != null) {
                 extractor.close();

@@ -2,6 +2,7 @@ package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
+import dev.gantry.config.ExitException;
 import dev.gantry.data.DatasetException;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.local.LocalCluster;
@@ -11,7 +12,6 @@ import dev.gantry.report.ReportWriter;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.spec.PlanLoader;
-import dev.gantry.spec.SpecException;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.Stores;
 import dev.gantry.worker.WorkerSettings;
@@ -76,22 +76,15 @@ final class LocalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (trainWorkers < 1 || evalWorkers < 0) {
-                System.err.println("--train-workers must be at least 1 and --eval-workers at least 0");
-                return Main.BAD_INPUT;
+                throw ExitException.badInput("--train-workers must be at least 1 and --eval-workers at least 0");
             }
             if (!store.equals("s3") && !store.equals("directory")) {
-                System.err.println("--store must be s3 or directory (got '" + store + "')");
-                return Main.BAD_INPUT;
+                throw ExitException.badInput("--store must be s3 or directory (got '" + store + "')");
             }
             ExperimentPlan plan;
             String yaml;
-            try {
-                plan = PlanLoader.load(specFile);
-                yaml = Files.readString(specFile);
-            } catch (SpecException e) {
-                System.err.println("invalid spec:\n  " + String.join("\n  ", e.problems()));
-                return Main.BAD_INPUT;
-            }
+            plan = PlanLoader.load(specFile);
+            yaml = Files.readString(specFile);
             int cores = Runtime.getRuntime().availableProcessors();
             int perWorker = threads != null ? threads : Math.max(1, cores / trainWorkers);
             Path cache = cacheDir != null ? cacheDir : WorkerSettings.defaultCacheDir();

@@ -1,12 +1,17 @@
 package dev.gantry.cli;
 
+import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.config.Commands;
-import dev.gantry.config.ExitStatus;
 import dev.gantry.coordinator.CoordinatorCommand;
+import dev.gantry.data.DatasetException;
+import dev.gantry.evaluation.StatisticsException;
+import dev.gantry.storage.StorageException;
 import dev.gantry.transport.ClusterOptions;
 import dev.gantry.worker.WorkerCommand;
-import picocli.CommandLine;
+import java.util.List;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code gantry} command. */
 @Command(name = "gantry", mixinStandardHelpOptions = true, version = "gantry 0.1.0",
@@ -14,14 +19,15 @@ import picocli.CommandLine.Command;
         subcommands = {LocalCommand.class, SubmitCommand.class, StatusCommand.class, WatchCommand.class,
                 ResultsCommand.class, CancelCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
                 CoordinatorCommand.class, WorkerCommand.class,
-                TrainCommand.class, SampleCommand.class, EvaluateCommand.class, FidCommand.class,
+                TrainCommand.class, SamplesCommand.Alias.class, EvalCommand.Alias.class, FidCommand.class,
                 FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class, EngineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    /** Exit status for input the user must fix: a bad spec, dataset or checkpoint. */
-    static final int BAD_INPUT = ExitStatus.BAD_INPUT;
-    /** Exit status when numbers cannot be trusted: a failed self-test or a diverged run. */
-    static final int NUMERICS = ExitStatus.NUMERICS;
+
+    /** Errors whose message tells the user what to fix (the file, field or connection): printed once, exit 2. */
+    private static final List<Class<? extends Exception>> USERS_TO_FIX = Stream.concat(
+            ClusterOptions.CONNECTION_ERRORS.stream(), Stream.of(CheckpointException.class, DatasetException.class,
+                    StatisticsException.class, StorageException.class)).toList();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,6 +42,6 @@ public final class Main implements Runnable {
     }
 
     static int execute(String... args) {
-        return Commands.execute(new Main(), ClusterOptions.CONNECTION_ERRORS, args);
+        return Commands.execute(new Main(), USERS_TO_FIX, args);
     }
 }

@@ -1,11 +1,12 @@
 package dev.gantry.cli;
 
-import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ClusterView;
+import dev.gantry.config.ExitException;
 import dev.gantry.report.ExperimentResults;
 import dev.gantry.report.ReportWriter;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.Stores;
+import dev.gantry.transport.ClusterOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,8 +37,7 @@ final class ReportCommand implements Callable<Integer> {
             results = ExperimentResults.of(view.catchUp(), experimentId);
         }
         if (results.trials().isEmpty()) {
-            System.err.println("no experiment '" + experimentId + "' (gantry status lists them)");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("no experiment '" + experimentId + "' (gantry status lists them)");
         }
         try (Stores stores = new Stores(S3Settings.fromEnvironment())) {
             System.out.println(ReportWriter.write(results, stores, out));

@@ -1,9 +1,10 @@
 package dev.gantry.cli;
 
-import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ClusterView;
+import dev.gantry.config.ExitException;
 import dev.gantry.report.ExperimentResults;
 import dev.gantry.report.FidPlot;
+import dev.gantry.transport.ClusterOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,16 +37,14 @@ final class ResultsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!format.equals("table") && !format.equals("csv") && !format.equals("json")) {
-            System.err.println("--format must be table, csv or json (got '" + format + "')");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("--format must be table, csv or json (got '" + format + "')");
         }
         ExperimentResults results;
         try (ClusterView view = new ClusterView(cluster.kafka())) {
             results = ExperimentResults.of(view.catchUp(), experimentId);
         }
         if (results.trials().isEmpty()) {
-            System.err.println("no experiment '" + experimentId + "' (gantry status lists them)");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("no experiment '" + experimentId + "' (gantry status lists them)");
         }
         System.out.print(switch (format) {
             case "csv" -> results.csv();

@@ -1,9 +1,10 @@
 package dev.gantry.cli;
 
-import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ClusterView;
+import dev.gantry.config.ExitException;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.report.ExperimentResults;
+import dev.gantry.transport.ClusterOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,8 +45,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             List<TrialState> trials = view.experiment(experimentId);
             if (trials.isEmpty()) {
-                System.err.println("no experiment '" + experimentId + "' (gantry status lists them)");
-                return Main.BAD_INPUT;
+                throw ExitException.badInput("no experiment '" + experimentId + "' (gantry status lists them)");
             }
             System.out.printf("%-26s %-26s %-10s %13s %8s %10s %10s %s%n", "trial", "label", "state", "step", "steps/s",
                     "fid", "intra-fid", "worker");

@@ -1,8 +1,8 @@
 package dev.gantry.cli;
 
-import dev.gantry.transport.ClusterOptions;
 import dev.gantry.client.ExperimentClient;
-import dev.gantry.spec.SpecException;
+import dev.gantry.config.ExitException;
+import dev.gantry.transport.ClusterOptions;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -33,19 +33,14 @@ final class SubmitCommand implements Callable<Integer> {
         try {
             yaml = Files.readString(specFile);
         } catch (NoSuchFileException e) {
-            System.err.println(specFile + ": no such file");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput(specFile + ": no such file");
         }
         if (id != null && !id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
-            System.err.println("--id: 1-100 letters, digits, '.', '_' or '-' (got '" + id + "')");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("--id: 1-100 letters, digits, '.', '_' or '-' (got '" + id + "')");
         }
         try (ExperimentClient client = new ExperimentClient(cluster.kafka())) {
             System.out.println(client.submit(yaml, specFile.toString(), id));
             return 0;
-        } catch (SpecException e) {
-            System.err.println("invalid spec:\n  " + String.join("\n  ", e.problems()));
-            return Main.BAD_INPUT;
         }
     }
 }

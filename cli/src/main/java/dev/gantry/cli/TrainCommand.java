@@ -5,14 +5,14 @@ import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.cluster.CacheLayout;
-import dev.gantry.data.DatasetException;
+import dev.gantry.config.ExitException;
+import dev.gantry.config.ExitStatus;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.selftest.Check;
 import dev.gantry.selftest.SelfTest;
 import dev.gantry.spec.ExperimentSpec;
-import dev.gantry.spec.SpecException;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.NonFiniteLossException;
@@ -62,26 +62,19 @@ final class TrainCommand implements Callable<Integer> {
         try {
             spec = SpecLoader.load(specFile);
             specYaml = Files.readString(specFile);
-        } catch (SpecException e) {
-            System.err.println("invalid spec:\n  " + String.join("\n  ", e.problems()));
-            return Main.BAD_INPUT;
         } catch (java.io.IOException e) {
-            System.err.println(specFile + ": cannot read: " + e.getMessage());
-            return Main.BAD_INPUT;
+            throw ExitException.badInput(specFile + ": cannot read: " + e.getMessage());
         }
         if (steps != null && steps < 0) {
-            System.err.println("--steps must not be negative (got " + steps + ")");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("--steps must not be negative (got " + steps + ")");
         }
         if (Files.exists(out.resolve(Manifest.FILE_NAME))) {
-            System.err.println("--out " + out + ": already holds a committed checkpoint; choose a new directory");
-            return Main.BAD_INPUT;
+            throw ExitException.badInput("--out " + out + ": already holds a committed checkpoint; choose a new directory");
         }
         List<Check> checks = SelfTest.run();
         if (!SelfTest.allPassed(checks)) {
             checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
-            System.err.println("refusing to train: the numerics self-test failed (run 'gantry selftest')");
-            return Main.NUMERICS;
+            throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed (run 'gantry selftest')");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             LabeledImages data = Datasets.open(spec.dataset(), spec.model().imageSize(), downloadDir());
@@ -112,15 +105,8 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("state-sha256 " + StateHash.of(state));
                 return 0;
             }
-        } catch (SpecException e) {
-            System.err.println("invalid spec in checkpoint:\n  " + String.join("\n  ", e.problems()));
-            return Main.BAD_INPUT;
-        } catch (DatasetException | CheckpointException | IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            return Main.BAD_INPUT;
         } catch (NonFiniteLossException e) {
-            System.err.println("training diverged, nothing written: " + e.getMessage());
-            return Main.NUMERICS;
+            throw new ExitException(ExitStatus.NUMERICS, "training diverged, nothing written: " + e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.config.ExitStatus;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.local.LocalCluster;
@@ -74,11 +75,11 @@ class ClusterCommandsTest {
     void submitRejectsABadSpecNamingFileLineAndField() throws Exception {
         Path bad = spec("bad", 4, "segmentSteps: 2\nevaluation: {everySteps: 3}\n");
         CliRun r = gantry("submit", bad.toString());
-        assertEquals(Main.BAD_INPUT, r.status());
+        assertEquals(ExitStatus.BAD_INPUT, r.status());
         assertTrue(r.err().contains("bad.yaml:7: experiment.evaluation.everySteps: 3 is not a multiple of segmentSteps"),
                 r.err());
         CliRun missing = gantry("submit", dir.resolve("nope.yaml").toString());
-        assertEquals(Main.BAD_INPUT, missing.status());
+        assertEquals(ExitStatus.BAD_INPUT, missing.status());
         assertTrue(missing.err().contains("nope.yaml: no such file"), missing.err());
         assertTrue(gantry("status", "bad").err().contains("no experiment 'bad'"), "nothing was submitted");
     }

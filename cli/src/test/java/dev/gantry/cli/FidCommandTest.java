@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.config.ExitStatus;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,14 +30,14 @@ class FidCommandTest {
         java.nio.file.Files.createDirectories(work.resolve("empty"));
         CliRun empty = CliRun.of("fid", work.resolve("empty").toString(), work.resolve("empty").toString(),
                 "--featurenet", work.resolve("no-net").toString());
-        assertEquals(Main.BAD_INPUT, empty.status());
+        assertEquals(ExitStatus.BAD_INPUT, empty.status());
         assertTrue(empty.err().contains("no-net: no trained fmnist-cnn-v1 here"), empty.err());
         GantryProcess.Result missing = GantryProcess.run(work, "fid", "nope.npz", FIXTURES.resolve("d16_a.npz").toString());
-        assertEquals(Main.BAD_INPUT, missing.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, missing.exitCode());
         assertTrue(missing.stderr().contains("nope.npz: no such file"), missing.stderr());
         GantryProcess.Result mismatch = GantryProcess.run(work, "fid", FIXTURES.resolve("d16_a.npz").toString(),
                 FIXTURES.resolve("d64_a.npz").toString());
-        assertEquals(Main.BAD_INPUT, mismatch.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, mismatch.exitCode());
         assertTrue(mismatch.stderr().contains("has dimension 16 but"), mismatch.stderr());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.config.ExitStatus;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class LocalRunCommandTest {
         Path spec = dir.resolve("bad.yaml");
         Files.writeString(spec, "name: bad\ndataset: {kind: mnist}\n");
         CliRun r = CliRun.of("local", "run", spec.toString(), "--dir", dir.resolve("never").toString());
-        assertEquals(Main.BAD_INPUT, r.status());
+        assertEquals(ExitStatus.BAD_INPUT, r.status());
         assertTrue(r.err().contains("bad.yaml:2: dataset.kind"), r.err());
         assertTrue(!Files.exists(dir.resolve("never")), "no cluster was started");
     }

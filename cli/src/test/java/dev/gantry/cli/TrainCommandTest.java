@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gantry.config.ExitStatus;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,14 +69,14 @@ class TrainCommandTest {
         Path bad = work.resolve("bad.yaml");
         Files.writeString(bad, "name: bad\ndataset: {kind: fashion-mnist}\ntraining:\n  batchSize: 0\n");
         GantryProcess.Result invalid = GantryProcess.run(work, "train", bad.toString(), "--steps", "1", "--out", "nope");
-        assertEquals(Main.BAD_INPUT, invalid.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, invalid.exitCode());
         assertTrue(invalid.stderr().contains("bad.yaml:4: training.batchSize: must be between 1 and 4096 (got 0)"),
                 invalid.stderr());
         assertFalse(Files.exists(work.resolve("nope")));
 
         GantryProcess.Result resumeMissing = GantryProcess.run(work, "train", spec.toString(), "--steps", "1", "--resume",
                 "missing", "--out", "nope2");
-        assertEquals(Main.BAD_INPUT, resumeMissing.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, resumeMissing.exitCode());
         assertTrue(resumeMissing.stderr().contains("missing: no MANIFEST.json"), resumeMissing.stderr());
 
         Path other = work.resolve("other.yaml");
@@ -85,10 +86,10 @@ class TrainCommandTest {
         byte[] manifest = Files.readAllBytes(work.resolve("base/MANIFEST.json"));
         GantryProcess.Result mismatch = GantryProcess.run(work, "train", other.toString(), "--steps", "1", "--resume",
                 "base", "--out", "nope3");
-        assertEquals(Main.BAD_INPUT, mismatch.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, mismatch.exitCode());
         assertTrue(mismatch.stderr().contains("trained with a different spec"), mismatch.stderr());
         GantryProcess.Result overwrite = GantryProcess.run(work, "train", spec.toString(), "--steps", "1", "--out", "base");
-        assertEquals(Main.BAD_INPUT, overwrite.exitCode());
+        assertEquals(ExitStatus.BAD_INPUT, overwrite.exitCode());
         assertTrue(overwrite.stderr().contains("already holds a committed checkpoint"), overwrite.stderr());
         assertEquals(new String(manifest), Files.readString(work.resolve("base/MANIFEST.json")), "stored checkpoint intact");
     }

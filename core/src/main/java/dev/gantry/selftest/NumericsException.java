@@ -1,16 +1,18 @@
 package dev.gantry.selftest;
 
+import dev.gantry.config.ExitException;
+import dev.gantry.config.ExitStatus;
 import java.util.List;
 
 /**
  * This machine's engine computed a wrong number in a self-test check: nothing it computes with
  * that part may be published. Another machine may be fine, so the work is handed back, not failed.
  */
-public final class NumericsException extends RuntimeException {
+public final class NumericsException extends ExitException {
     private final List<Check> failed;
 
     public NumericsException(String what, List<Check> failed) {
-        super(what + ": numerics self-test failed on this machine: "
+        super(ExitStatus.NUMERICS, what + ": numerics self-test failed on this machine: "
                 + String.join("; ", failed.stream().map(Check::line).toList()));
         this.failed = List.copyOf(failed);
     }

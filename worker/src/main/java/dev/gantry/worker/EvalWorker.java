@@ -6,19 +6,12 @@ import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.proto.v1.TaskFailure;
-import dev.gantry.runtime.EngineSetup;
 import dev.gantry.selftest.NumericsException;
-import dev.gantry.storage.Stores;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Messages;
-import dev.gantry.transport.Publisher;
-import dev.gantry.transport.TaskQueue;
 import dev.gantry.transport.Topics;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,41 +19,33 @@ import org.slf4j.LoggerFactory;
 /**
  * An eval worker: shares checkpoint events and explicit evaluation tasks with the other eval
  * workers. A checkpoint event is evaluated when the experiment's policy (carried in the event)
- * says its step is due; explicit tasks always are.
+ * says its step is due; explicit tasks always are. A worker whose feature extractor fails its
+ * self-test hands its task back and stops ({@link #refusal}).
  */
 public final class EvalWorker implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(EvalWorker.class);
-
-    private final WorkerSettings settings;
-    private final TaskQueue queue;
-    private final Publisher publisher;
-    private final Stores stores;
-    private final EvaluationRunner runner;
-    private final ExecutorService computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads("evaluation"));
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private volatile NumericsException refusal;
+    private final TaskWorker<EvaluationTask, EvaluationResult> worker;
 
     public EvalWorker(WorkerSettings settings) {
-        this.settings = settings;
-        queue = new TaskQueue(settings.kafka(), Topics.EVAL_WORKERS, List.of(Topics.CHECKPOINT_EVENTS, Topics.EVAL_TASKS),
-                settings.workerId());
-        publisher = new Publisher(settings.kafka(), settings.workerId());
-        stores = new Stores(settings.s3());
-        runner = new EvaluationRunner(stores, settings);
+        worker = new TaskWorker<>(settings, Topics.EVAL_WORKERS, List.of(Topics.CHECKPOINT_EVENTS, Topics.EVAL_TASKS),
+                "evaluation", Evaluations::new);
     }
 
     public void run() throws InterruptedException {
-        log.info("eval worker {} waiting on {} and {}", settings.workerId(), Topics.CHECKPOINT_EVENTS, Topics.EVAL_TASKS);
-        queue.serve(stopping, this::handle);
+        worker.run();
     }
 
     public void stop() {
-        stopping.set(true);
+        worker.stop();
     }
 
     /** Why this worker stopped taking evaluations, when a feature extractor failed its self-test here. */
     public Optional<NumericsException> refusal() {
-        return Optional.ofNullable(refusal);
+        return worker.refusal();
+    }
+
+    @Override
+    public void close() {
+        worker.close();
     }
 
     /** The evaluation a checkpoint event asks for under its experiment's policy, if its step is due. */
@@ -79,65 +64,58 @@ public final class EvalWorker implements AutoCloseable {
                 .setStatsRoot(p.getStatsRoot()).build());
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record) throws InterruptedException {
-        Optional<EvaluationTask> task;
-        try {
-            task = record.topic().equals(Topics.EVAL_TASKS)
-                    ? Optional.of(Messages.decode(record, EvaluationTask.parser(), "EvaluationTask"))
-                    : due(Messages.decode(record, CheckpointEvent.parser(), "CheckpointEvent"));
-        } catch (RuntimeException e) {
-            log.error("skipping a malformed record: {}", e.getMessage());
-            queue.park(record);
-            return;
-        }
-        if (task.isEmpty()) {
-            queue.done(record);
-            return;
-        }
-        EvaluationTask t = task.get();
-        int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
-        try {
-            EvaluationResult result = LeasedRun.run(computeThread, () -> runner.run(t), queue, record,
-                    LeasedRun.renewInterval(queue));
-            publisher.sendAndWait(Topics.EVAL_RESULTS, t.getTrial().getTrialId() + "/" + result.getStep() + "/"
-                    + result.getMetricDefinition(), result);
-            queue.done(record);
-            log.info("{} step {}: fid {} intra-fid {} ({} s)", t.getTrial().getTrialId(), result.getStep(),
-                    result.getFid(), result.getIntraFid(), String.format("%.1f", result.getSeconds()));
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (NumericsException e) {
-            // This machine computes the extractor wrongly: hand the task to another worker and stop.
-            log.error("refusing to evaluate on this machine, releasing {} and stopping: {}", t.getTaskId(), e.getMessage());
-            refusal = e;
-            queue.retryLater(record);
-            stop();
-        } catch (Exception e) {
-            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            if (delivery >= settings.maxDeliveries() || e instanceof IllegalArgumentException) {
-                log.error("giving up on evaluation {} after {} deliveries: {}", t.getTaskId(), delivery, reason);
-                publisher.sendAndWait(Topics.TASK_FAILURES, t.getTrial().getTrialId(), TaskFailure.newBuilder()
-                        .setTaskId(t.getTaskId()).setTrial(t.getTrial()).setReason("evaluation: " + reason)
-                        .setWorkerId(settings.workerId()).setDeliveryCount(delivery)
-                        .setTaskKind(record.topic().equals(Topics.EVAL_TASKS) ? TaskFailure.TaskKind.REQUESTED_EVALUATION
-                                : TaskFailure.TaskKind.SCHEDULED_EVALUATION)
-                        .setKind(e instanceof IllegalArgumentException ? TaskFailure.Kind.BAD_TASK
-                                : TaskFailure.Kind.RETRIES_EXHAUSTED)
-                        .setFromStep(t.getCheckpoint().getStep()).setAtMs(System.currentTimeMillis()).build());
-                queue.park(record);
-            } else {
-                log.warn("evaluation {} failed on delivery {} (will be retried): {}", t.getTaskId(), delivery, reason);
-                queue.retryLater(record);
-            }
-        }
-    }
+    /** Evaluations: due ones from checkpoint events, requested ones from the eval-tasks topic. */
+    private static final class Evaluations implements TaskWorker.Role<EvaluationTask, EvaluationResult> {
+        private static final Logger log = LoggerFactory.getLogger(EvalWorker.class);
+        private final TaskWorker.Context context;
+        private final EvaluationRunner runner;
 
-    @Override
-    public void close() {
-        computeThread.shutdownNow();
-        runner.close();
-        queue.close();
-        publisher.close();
-        stores.close();
+        Evaluations(TaskWorker.Context context) {
+            this.context = context;
+            runner = new EvaluationRunner(context.stores(), context.settings());
+            log.info("eval worker {} waiting on {} and {}", context.settings().workerId(), Topics.CHECKPOINT_EVENTS,
+                    Topics.EVAL_TASKS);
+        }
+
+        @Override
+        public Optional<EvaluationTask> decode(ConsumerRecord<String, byte[]> record) {
+            return requested(record) ? Optional.of(Messages.decode(record, EvaluationTask.parser(), "EvaluationTask"))
+                    : due(Messages.decode(record, CheckpointEvent.parser(), "CheckpointEvent"));
+        }
+
+        @Override
+        public String taskId(EvaluationTask task) {
+            return task.getTaskId();
+        }
+
+        @Override
+        public EvaluationResult run(EvaluationTask task) throws Exception {
+            return runner.run(task);
+        }
+
+        @Override
+        public void succeeded(EvaluationTask task, EvaluationResult result, ConsumerRecord<String, byte[]> record) {
+            context.publisher().sendAndWait(Topics.EVAL_RESULTS, task.getTrial().getTrialId() + "/" + result.getStep()
+                    + "/" + result.getMetricDefinition(), result);
+            log.info("{} step {}: fid {} intra-fid {} ({} s)", task.getTrial().getTrialId(), result.getStep(),
+                    result.getFid(), result.getIntraFid(), String.format("%.1f", result.getSeconds()));
+        }
+
+        @Override
+        public TaskFailure.Builder failure(EvaluationTask task, ConsumerRecord<String, byte[]> record) {
+            return TaskFailure.newBuilder().setTaskId(task.getTaskId()).setTrial(task.getTrial())
+                    .setTaskKind(requested(record) ? TaskFailure.TaskKind.REQUESTED_EVALUATION
+                            : TaskFailure.TaskKind.SCHEDULED_EVALUATION)
+                    .setFromStep(task.getCheckpoint().getStep());
+        }
+
+        private static boolean requested(ConsumerRecord<String, byte[]> record) {
+            return record.topic().equals(Topics.EVAL_TASKS);
+        }
+
+        @Override
+        public void close() {
+            runner.close();
+        }
     }
 }

@@ -8,10 +8,13 @@ import dev.gantry.cluster.CacheLayout;
 import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
+import dev.gantry.failure.BadTaskException;
+import dev.gantry.failure.PermanentException;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecLoader;
+import dev.gantry.storage.StorageException;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.StepStats;
@@ -37,7 +40,7 @@ final class SegmentRunner {
     }
 
     /** The start checkpoint is missing, corrupt or unreadable: the trial must fall back to an earlier one. */
-    static final class UnusableStartException extends RuntimeException {
+    static final class UnusableStartException extends PermanentException {
         UnusableStartException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -108,7 +111,7 @@ final class SegmentRunner {
                     data.classNames(), manager);
         }
         if (!task.hasStart()) {
-            throw new IllegalArgumentException("task " + task.getTaskId() + ": starts at step " + task.getFromStep()
+            throw new BadTaskException("task " + task.getTaskId() + ": starts at step " + task.getFromStep()
                     + " but names no start checkpoint");
         }
         Stores.Location start = stores.locate(task.getStart().getUri());
@@ -129,7 +132,7 @@ final class SegmentRunner {
 
     private static CheckpointRef ref(Stores.Location location, String uri, long step) {
         byte[] manifest = location.store().get(location.keyPrefix() + Manifest.FILE_NAME)
-                .orElseThrow(() -> new CheckpointException(uri + ": manifest vanished after commit"));
+                .orElseThrow(() -> new StorageException(uri + ": manifest vanished after commit (will be retried)"));
         return CheckpointRef.newBuilder().setUri(uri).setStep(step).setManifestSha256(Manifest.sha256(manifest)).build();
     }
 

@@ -1,0 +1,150 @@
+package dev.gantry.worker;
+
+import dev.gantry.proto.v1.TaskFailure;
+import dev.gantry.runtime.EngineSetup;
+import dev.gantry.selftest.NumericsException;
+import dev.gantry.storage.Stores;
+import dev.gantry.transport.Publisher;
+import dev.gantry.transport.TaskQueue;
+import dev.gantry.transport.Topics;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every worker does around its work: takes one task at a time from its share group, runs it
+ * on the compute thread while the task's lock is renewed, publishes the result before answering
+ * the queue, and reports failures as {@link FailurePolicy} decides. A {@link Role} supplies only
+ * how to decode a record and what the work is.
+ *
+ * @param <T> the task
+ * @param <R> the work's result
+ */
+final class TaskWorker<T, R> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
+
+    /** What a worker shares with its role: its settings, publisher and object stores. */
+    record Context(WorkerSettings settings, Publisher publisher, Stores stores) {}
+
+    /** The part of a worker that differs between training and evaluation. */
+    interface Role<T, R> extends AutoCloseable {
+        /** The task a record asks for, or empty when nothing is to be done; throws when malformed. */
+        Optional<T> decode(ConsumerRecord<String, byte[]> record);
+
+        String taskId(T task);
+
+        /** The work, on the compute thread. */
+        R run(T task) throws Exception;
+
+        /** Publishes what the work produced; the task is answered done after it. */
+        void succeeded(T task, R result, ConsumerRecord<String, byte[]> record);
+
+        /** The failure message's ids: task id, trial, task kind, step. */
+        TaskFailure.Builder failure(T task, ConsumerRecord<String, byte[]> record);
+
+        @Override
+        default void close() { }
+    }
+
+    private final WorkerSettings settings;
+    private final TaskQueue queue;
+    private final Publisher publisher;
+    private final Stores stores;
+    private final Role<T, R> role;
+    private final ExecutorService computeThread;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private volatile NumericsException refusal;
+
+    TaskWorker(WorkerSettings settings, String group, List<String> topics, String computeName,
+            Function<Context, Role<T, R>> roleFactory) {
+        this.settings = settings;
+        queue = new TaskQueue(settings.kafka(), group, topics, settings.workerId());
+        publisher = new Publisher(settings.kafka(), settings.workerId());
+        stores = new Stores(settings.s3());
+        computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads(computeName));
+        role = roleFactory.apply(new Context(settings, publisher, stores));
+    }
+
+    /** Works until {@link #stop} is called, or until this machine was found to compute wrongly. */
+    void run() throws InterruptedException {
+        queue.serve(stopping, this::handle);
+    }
+
+    void stop() {
+        stopping.set(true);
+    }
+
+    Optional<NumericsException> refusal() {
+        return Optional.ofNullable(refusal);
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        Optional<T> task;
+        try {
+            task = role.decode(record);
+        } catch (RuntimeException e) {
+            log.error("parking a malformed record: {}", e.getMessage());
+            queue.park(record);
+            return;
+        }
+        if (task.isEmpty()) {
+            queue.done(record);
+            return;
+        }
+        T t = task.get();
+        int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
+        try {
+            R result = LeasedRun.run(computeThread, () -> role.run(t), queue, record, LeasedRun.renewInterval(queue));
+            role.succeeded(t, result, record);
+            queue.done(record);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            answerFailure(record, t, delivery, e);
+        }
+    }
+
+    private void answerFailure(ConsumerRecord<String, byte[]> record, T task, int delivery, Exception e) {
+        FailurePolicy.Decision decision = FailurePolicy.classify(e, delivery, settings.maxDeliveries());
+        String id = role.taskId(task);
+        switch (decision.action()) {
+            case DONE -> {
+                log.info("{}", decision.reason());
+                queue.done(record);
+            }
+            case RETRY -> {
+                log.warn("task {} failed on delivery {} (will be retried): {}", id, delivery, decision.reason());
+                queue.retryLater(record);
+            }
+            case HAND_BACK -> {
+                log.error("refusing to work on this machine, releasing {} and stopping: {}", id, decision.reason());
+                refusal = (NumericsException) e;
+                queue.retryLater(record);
+                stop();
+            }
+            case PARK -> {
+                log.error("parking task {} ({}): {}", id, decision.kind(), decision.reason());
+                TaskFailure failure = role.failure(task, record).setReason(decision.reason())
+                        .setWorkerId(settings.workerId()).setDeliveryCount(delivery).setKind(decision.kind())
+                        .setAtMs(System.currentTimeMillis()).build();
+                publisher.sendAndWait(Topics.TASK_FAILURES, failure.getTrial().getTrialId(), failure);
+                queue.park(record);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        computeThread.shutdownNow();
+        role.close();
+        queue.close();
+        publisher.close();
+        stores.close();
+    }
+}
