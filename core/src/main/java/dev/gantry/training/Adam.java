@@ -2,6 +2,9 @@ package dev.gantry.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.model.NoGrad;
 import java.util.ArrayList;
@@ -66,6 +69,34 @@ public final class Adam {
 
     public Hyper hyper() {
         return hyper;
+    }
+
+    /**
+     * The optimizer's tensors as a checkpoint holds them: "NAME.exp_avg" for every parameter,
+     * then "NAME.exp_avg_sq", in parameter order. Loading writes into these same arrays.
+     */
+    public Map<String, NDArray> stateTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        expAvg.forEach((name, array) -> out.put(name + ".exp_avg", array));
+        expAvgSq.forEach((name, array) -> out.put(name + ".exp_avg_sq", array));
+        return out;
+    }
+
+    /** The scalar state: type, step count and hyper-parameters (the latter for people; the spec sets them). */
+    public ObjectNode stateJson(ObjectMapper json) {
+        ObjectNode node = json.createObjectNode();
+        node.put("type", "adam");
+        node.put("step", step);
+        node.put("lr", hyper.lr());
+        node.put("beta1", hyper.beta1());
+        node.put("beta2", hyper.beta2());
+        node.put("eps", hyper.eps());
+        return node;
+    }
+
+    /** Restores the scalar state written by {@link #stateJson}. */
+    public void loadStateJson(JsonNode node) {
+        step = node.path("step").asLong();
     }
 
     /** First moments by parameter name. */

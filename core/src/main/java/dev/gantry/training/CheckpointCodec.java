@@ -5,18 +5,14 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.checkpoint.SafeTensors;
-import dev.gantry.model.ModelTensor;
 import dev.gantry.model.NoGrad;
 import dev.gantry.model.TensorValues;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.ModelConfig;
 import dev.gantry.spec.SpecLoader;
-import dev.gantry.training.Adam;
-import dev.gantry.training.TrainingState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,24 +40,32 @@ public final class CheckpointCodec {
 
     private CheckpointCodec() {}
 
-    /** The checkpoint's objects, manifest excluded, in a fixed order. */
+    /**
+     * The checkpoint's objects, manifest excluded, in a fixed order. Each part of the state owns
+     * what it stores (the networks their tensors, Adam its moments and step count, the training
+     * state its scalars); the codec only assembles them into files.
+     */
     public static Map<String, byte[]> encode(TrainingState state) {
         Map<String, SafeTensors.Tensor> model = new LinkedHashMap<>();
-        addAll(model, state.model().generatorState().all());
-        addAll(model, state.model().discriminatorState().all());
+        state.modelTensors().forEach((name, t) -> model.put(name, toTensor(t.array())));
         Map<String, SafeTensors.Tensor> optimizer = new LinkedHashMap<>();
-        addMoments(optimizer, state.generatorOptimizer());
-        addMoments(optimizer, state.discriminatorOptimizer());
+        state.optimizerTensors().forEach((name, array) -> optimizer.put(name, toTensor(array)));
         Map<String, String> meta = Map.of("format", "gantry-checkpoint-v1");
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(MODEL, SafeTensors.write(model, meta));
         files.put(OPTIMIZER, SafeTensors.write(optimizer, meta));
-        files.put(STATE, stateJson(state));
+        try {
+            files.put(STATE, JSON.writeValueAsString(state.stateJson(JSON, Manifest.VERSION, Manifest.FORMAT))
+                    .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
         return files;
     }
 
-    /** Rebuilds a state from verified checkpoint objects. */
-    public static TrainingState decode(Map<String, byte[]> files, NDManager manager, String location) {
+    /** Rebuilds a state from verified checkpoint objects (of this format version or an older one). */
+    public static TrainingState decode(Map<String, byte[]> stored, NDManager manager, String location) {
+        Map<String, byte[]> files = CheckpointMigrations.toCurrent(stored, parseJson(stored, location), location);
         JsonNode json = readJson(files, location);
         ExperimentSpec spec = SpecLoader.parse(json.path("spec").asText(), location + "/" + STATE + "#spec");
         ModelConfig config;
@@ -74,28 +78,17 @@ public final class CheckpointCodec {
         json.path("classNames").forEach(n -> classNames.add(n.asText()));
         TrainingState state = new TrainingState(spec, json.path("spec").asText(), config, classNames, manager);
         try {
-            Map<String, SafeTensors.Tensor> model = SafeTensors.read(required(files, MODEL, location), location + "/" + MODEL);
-            Map<String, SafeTensors.Tensor> optimizer =
-                    SafeTensors.read(required(files, OPTIMIZER, location), location + "/" + OPTIMIZER);
             Map<String, NDArray> modelTargets = new LinkedHashMap<>();
             Map<String, Boolean> trainable = new LinkedHashMap<>();
-            for (Map<String, ModelTensor> registry : List.of(state.model().generatorState().all(),
-                    state.model().discriminatorState().all())) {
-                registry.values().forEach(t -> {
-                    modelTargets.put(t.name(), t.array());
-                    trainable.put(t.name(), t.trainable());
-                });
-            }
-            assign(modelTargets, trainable, model, location + "/" + MODEL);
-            Map<String, NDArray> optimizerTargets = new LinkedHashMap<>();
-            for (Adam adam : List.of(state.generatorOptimizer(), state.discriminatorOptimizer())) {
-                adam.expAvg().forEach((name, array) -> optimizerTargets.put(name + ".exp_avg", array));
-                adam.expAvgSq().forEach((name, array) -> optimizerTargets.put(name + ".exp_avg_sq", array));
-            }
-            assign(optimizerTargets, Map.of(), optimizer, location + "/" + OPTIMIZER);
-            state.setStep(json.path("step").asLong());
-            state.generatorOptimizer().setStepCount(json.path("optimizers").path("G").path("step").asLong());
-            state.discriminatorOptimizer().setStepCount(json.path("optimizers").path("D").path("step").asLong());
+            state.modelTensors().forEach((name, t) -> {
+                modelTargets.put(name, t.array());
+                trainable.put(name, t.trainable());
+            });
+            assign(modelTargets, trainable, SafeTensors.read(required(files, MODEL, location), location + "/" + MODEL),
+                    location + "/" + MODEL);
+            assign(state.optimizerTensors(), Map.of(), SafeTensors.read(required(files, OPTIMIZER, location),
+                    location + "/" + OPTIMIZER), location + "/" + OPTIMIZER);
+            state.loadStateJson(json);
             return state;
         } catch (RuntimeException e) {
             state.close();
@@ -105,10 +98,18 @@ public final class CheckpointCodec {
 
     /** Reads only state.json: enough to learn the step, spec hash and model config without tensors. */
     public static JsonNode readJson(Map<String, byte[]> files, String location) {
+        JsonNode json = parseJson(files, location);
+        if (json.path("version").asInt(-1) != Manifest.VERSION) {
+            throw new CheckpointException(location + "/" + STATE + ": unsupported or missing format version");
+        }
+        return json;
+    }
+
+    private static JsonNode parseJson(Map<String, byte[]> files, String location) {
         try {
             JsonNode json = JSON.readTree(required(files, STATE, location));
-            if (json == null || json.path("version").asInt(-1) != Manifest.VERSION) {
-                throw new CheckpointException(location + "/" + STATE + ": unsupported or missing format version");
+            if (json == null || !json.isObject()) {
+                throw new CheckpointException(location + "/" + STATE + ": not a JSON object");
             }
             return json;
         } catch (IOException e) {
@@ -122,47 +123,6 @@ public final class CheckpointCodec {
             throw new CheckpointException(location + ": missing " + name);
         }
         return bytes;
-    }
-
-    private static byte[] stateJson(TrainingState state) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("format", Manifest.FORMAT);
-        root.put("version", Manifest.VERSION);
-        root.put("step", state.step());
-        root.put("specHash", state.spec().trajectoryHash());
-        root.put("seed", state.spec().training().seed());
-        root.set("model", JSON.valueToTree(state.modelConfig()));
-        var names = root.putArray("classNames");
-        state.classNames().forEach(names::add);
-        ObjectNode optimizers = root.putObject("optimizers");
-        optimizers.set("G", optimizerJson(state.generatorOptimizer()));
-        optimizers.set("D", optimizerJson(state.discriminatorOptimizer()));
-        root.put("spec", state.specYaml());
-        try {
-            return JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static ObjectNode optimizerJson(Adam adam) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("type", "adam");
-        node.put("step", adam.stepCount());
-        node.put("lr", adam.hyper().lr());
-        node.put("beta1", adam.hyper().beta1());
-        node.put("beta2", adam.hyper().beta2());
-        node.put("eps", adam.hyper().eps());
-        return node;
-    }
-
-    private static void addAll(Map<String, SafeTensors.Tensor> out, Map<String, ModelTensor> tensors) {
-        tensors.forEach((name, t) -> out.put(name, toTensor(t.array())));
-    }
-
-    private static void addMoments(Map<String, SafeTensors.Tensor> out, Adam adam) {
-        adam.expAvg().forEach((name, array) -> out.put(name + ".exp_avg", toTensor(array)));
-        adam.expAvgSq().forEach((name, array) -> out.put(name + ".exp_avg_sq", toTensor(array)));
     }
 
     private static SafeTensors.Tensor toTensor(NDArray array) {

@@ -1,11 +1,18 @@
 package dev.gantry.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.gantry.spec.ModelConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gantry.model.ModelTensor;
 import dev.gantry.model.Sagan;
 import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.spec.ModelConfig;
 import dev.gantry.spec.TrainingSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a trial is after some number of generator steps: both networks (parameters and
@@ -73,6 +80,48 @@ public final class TrainingState implements AutoCloseable {
 
     public void setStep(long step) {
         this.step = step;
+    }
+
+    /**
+     * The state's own part of state.json: format, version, step, spec hash and seed, the resolved
+     * model config and class names; then the optimizers' scalar state; then the spec text.
+     */
+    public ObjectNode stateJson(ObjectMapper json, int version, String format) {
+        ObjectNode root = json.createObjectNode();
+        root.put("format", format);
+        root.put("version", version);
+        root.put("step", step);
+        root.put("specHash", spec.trajectoryHash());
+        root.put("seed", spec.training().seed());
+        root.set("model", json.valueToTree(modelConfig));
+        var names = root.putArray("classNames");
+        classNames.forEach(names::add);
+        ObjectNode optimizers = root.putObject("optimizers");
+        optimizers.set("G", generatorOptimizer.stateJson(json));
+        optimizers.set("D", discriminatorOptimizer.stateJson(json));
+        root.put("spec", specYaml);
+        return root;
+    }
+
+    /** Restores the scalars of {@link #stateJson}: the step and the optimizers' step counts. */
+    public void loadStateJson(JsonNode root) {
+        step = root.path("step").asLong();
+        generatorOptimizer.loadStateJson(root.path("optimizers").path("G"));
+        discriminatorOptimizer.loadStateJson(root.path("optimizers").path("D"));
+    }
+
+    /** Every model tensor (G then D: parameters, spectral-norm vectors, batch-norm statistics). */
+    public Map<String, ModelTensor> modelTensors() {
+        Map<String, ModelTensor> out = new LinkedHashMap<>(model.generatorState().all());
+        out.putAll(model.discriminatorState().all());
+        return out;
+    }
+
+    /** Both optimizers' tensors, G's then D's. */
+    public Map<String, NDArray> optimizerTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>(generatorOptimizer.stateTensors());
+        out.putAll(discriminatorOptimizer.stateTensors());
+        return out;
     }
 
     @Override

@@ -1,16 +1,14 @@
-package dev.gantry.checkpoint;
+package dev.gantry.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.testing.TinyImages;
 import dev.gantry.testing.TinySpecs;
-import dev.gantry.training.CheckpointCodec;
-import dev.gantry.training.Trainer;
-import dev.gantry.training.TrainingState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.gantry.checkpoint;
+package dev.gantry.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.gantry.checkpoint.CheckpointDirectory;
+import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.checkpoint.Manifest;
+import dev.gantry.checkpoint.SafeTensors;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.testing.TinyImages;
 import dev.gantry.testing.TinySpecs;
-import dev.gantry.training.CheckpointCodec;
-import dev.gantry.training.StateHash;
-import dev.gantry.training.Trainer;
-import dev.gantry.training.TrainingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
