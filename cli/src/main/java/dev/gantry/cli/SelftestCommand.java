@@ -1,6 +1,5 @@
 package dev.gantry.cli;
 
-import dev.gantry.config.ExitException;
 import dev.gantry.config.ExitStatus;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.evaluation.features.InceptionReference;

@@ -24,6 +24,26 @@ public final class TinySpecs {
                 """ + extraTraining;
     }
 
+    /**
+     * A spec for cluster tests (local processes or containers): Fashion-MNIST at 32x32, G and D of
+     * {@code channels} base width with attention at 16x16, seed 3, and {@code experiment} as its
+     * experiment section.
+     */
+    public static String cluster(String name, long steps, int channels, int batch, String experiment) {
+        return """
+                name: %s
+                dataset: {kind: fashion-mnist}
+                model:
+                  imageSize: 32
+                  zDim: 16
+                  generator: {channels: %d, attention: [16]}
+                  discriminator: {channels: %d, attention: [16]}
+                training: {seed: 3, steps: %d, batchSize: %d}
+                experiment:
+                %s
+                """.formatted(name, channels, channels, steps, batch, experiment.indent(2).stripTrailing());
+    }
+
     public static ExperimentSpec spec() {
         return SpecLoader.parse(yaml(""), "tiny.yaml");
     }

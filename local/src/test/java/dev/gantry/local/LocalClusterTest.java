@@ -11,6 +11,8 @@ import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.training.StateHash;
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
+import dev.gantry.testing.TinySpecs;
+import dev.gantry.testing.cluster.Awaits;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
@@ -29,13 +31,11 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -55,21 +55,7 @@ class LocalClusterTest {
     static LocalCluster cluster;
     static ClusterView view;
     static ExperimentClient client;
-
-    static String spec(String name, long steps, int channels, int batch, String experiment) {
-        return """
-                name: %s
-                dataset: {kind: fashion-mnist}
-                model:
-                  imageSize: 32
-                  zDim: 16
-                  generator: {channels: %d, attention: [16]}
-                  discriminator: {channels: %d, attention: [16]}
-                training: {seed: 3, steps: %d, batchSize: %d}
-                experiment:
-                %s
-                """.formatted(name, channels, channels, steps, batch, experiment.indent(2).stripTrailing());
-    }
+    static Awaits await;
 
     @BeforeAll
     static void start() throws Exception {
@@ -84,6 +70,7 @@ class LocalClusterTest {
         cluster.addEvalWorker();
         view = new ClusterView(cluster.kafka());
         client = new ExperimentClient(cluster.kafka());
+        await = new Awaits(new LocalClusterUnderTest(cluster), view, LIMIT);
     }
 
     @AfterAll
@@ -101,13 +88,13 @@ class LocalClusterTest {
 
     @Test
     void twoTrialsTrainOnTwoWorkersAndGetEvaluated() {
-        String id = client.submit(spec("two", 6, 4, 8, """
+        String id = client.submit(TinySpecs.cluster("two", 6, 4, 8, """
                 seeds: [1, 2]
                 segmentSteps: 2
                 evaluation: {everySteps: 4, finalStep: true, samplesPerClass: 10}
                 retention: {keepLatest: 1}
                 """), "two.yaml", null);
-        List<TrialState> trials = awaitFinished(id, 2);
+        List<TrialState> trials = await.finished(id, 2);
         for (TrialState t : trials) {
             assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
             assertEquals(6, t.getStep());
@@ -138,7 +125,7 @@ class LocalClusterTest {
 
     @Test
     void aWorkerKilledMidSegmentLosesOnlyItsSegmentAndTheResultIsBitwiseTheSame() throws Exception {
-        String yaml = spec("killed", 24, 8, 32, """
+        String yaml = TinySpecs.cluster("killed", 24, 8, 32, """
                 segmentSteps: 12
                 evaluation: {finalStep: false}
                 """);
@@ -155,7 +142,7 @@ class LocalClusterTest {
         assertTrue(victim != null, "no progress report from the second segment");
         cluster.kill(victim);
         cluster.addTrainWorker();
-        TrialState done = awaitFinished(id, 1).get(0);
+        TrialState done = await.finished(id, 1).get(0);
         assertEquals(TrialState.Phase.DONE, done.getPhase(), done.toString());
 
         String uninterrupted;
@@ -175,9 +162,9 @@ class LocalClusterTest {
 
     @Test
     void aTaskDeliveredTwiceCommitsOneCheckpoint() throws Exception {
-        String id = client.submit(spec("dup", 4, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
+        String id = client.submit(TinySpecs.cluster("dup", 4, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
                 "dup.yaml", null);
-        TrialState done = awaitFinished(id, 1).get(0);
+        TrialState done = await.finished(id, 1).get(0);
         TrainingTask first = tasksOf(id + "-t000").get(0);
         String manifestBefore = manifestOf(first, done);
         try (Publisher publisher = new Publisher(cluster.kafka(), "test")) {
@@ -196,12 +183,12 @@ class LocalClusterTest {
 
     @Test
     void aKilledCoordinatorIsRestartedAndTheExperimentCarriesOn() throws Exception {
-        String id = client.submit(spec("restart", 8, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
+        String id = client.submit(TinySpecs.cluster("restart", 8, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
                 "restart.yaml", null);
-        awaitTrial(id + "-t000", t -> t.getStep() >= 2);
+        await.trial(id + "-t000", t -> t.getStep() >= 2);
         cluster.kill("coordinator");
         cluster.startCoordinator();
-        TrialState done = awaitFinished(id, 1).get(0);
+        TrialState done = await.finished(id, 1).get(0);
         assertEquals(TrialState.Phase.DONE, done.getPhase(), done.toString());
         assertEquals(8, done.getStep());
     }
@@ -209,7 +196,7 @@ class LocalClusterTest {
     @Test
     void malformedSpecsAndMessagesGetClearErrorsAndChangeNothing() throws Exception {
         SpecException e = assertThrows(SpecException.class, () -> client.submit(
-                spec("bad", 4, 4, 8, "segmentSteps: 0\n"), "bad.yaml", null));
+                TinySpecs.cluster("bad", 4, 4, 8, "segmentSteps: 0\n"), "bad.yaml", null));
         assertTrue(String.join("\n", e.problems()).contains("bad.yaml:10: experiment.segmentSteps: must be at least 1"),
                 e.problems().toString());
         long commandsBefore = endOffset(Topics.EXPERIMENT_COMMANDS);
@@ -226,8 +213,8 @@ class LocalClusterTest {
             }
         }
         // The cluster still works after the garbage, and the garbage changed no trial.
-        String id = client.submit(spec("after-garbage", 2, 4, 8, "evaluation: {finalStep: false}\n"), "ok.yaml", null);
-        assertEquals(TrialState.Phase.DONE, awaitFinished(id, 1).get(0).getPhase());
+        String id = client.submit(TinySpecs.cluster("after-garbage", 2, 4, 8, "evaluation: {finalStep: false}\n"), "ok.yaml", null);
+        assertEquals(TrialState.Phase.DONE, await.finished(id, 1).get(0).getPhase());
         for (TrialState t : before) {
             TrialState now = view.trial(t.getTrial().getTrialId()).orElseThrow();
             assertEquals(t.getStep(), now.getStep());
@@ -240,10 +227,10 @@ class LocalClusterTest {
 
     @Test
     void aTaskThatCannotSucceedIsParkedAndItsTrialFails() {
-        String yaml = spec("unreadable", 4, 4, 8, "evaluation: {finalStep: false}").replace(
+        String yaml = TinySpecs.cluster("unreadable", 4, 4, 8, "evaluation: {finalStep: false}").replace(
                 "dataset: {kind: fashion-mnist}", "dataset: {kind: image-folder, path: /nonexistent/gantry-images}");
         String id = client.submit(yaml, "unreadable.yaml", null);
-        TrialState t = awaitFinished(id, 1).get(0);
+        TrialState t = await.finished(id, 1).get(0);
         assertEquals(TrialState.Phase.FAILED, t.getPhase(), t.toString());
         assertTrue(t.getFailureReason().contains("/nonexistent/gantry-images"), t.getFailureReason());
         assertEquals(0, t.getStep(), "nothing was committed");
@@ -268,7 +255,7 @@ class LocalClusterTest {
     /** Both training workers busy with 1,000,000-step segments (hours here); cancelling must stop them mid-segment. */
     @Test
     void cancellingAnExperimentStopsItsSegmentsInFlight() throws Exception {
-        String id = client.submit(spec("cancelled", 1_000_000, 4, 8, """
+        String id = client.submit(TinySpecs.cluster("cancelled", 1_000_000, 4, 8, """
                 seeds: [1, 2]
                 segmentSteps: 1000000
                 evaluation: {finalStep: false}
@@ -284,8 +271,8 @@ class LocalClusterTest {
         assertEquals(2, workerOf.size(), "both trials training: " + workerOf);
         client.cancel(id, "test: cancel in flight");
         for (Map.Entry<String, String> e : workerOf.entrySet()) {
-            awaitTrial(e.getKey(), t -> t.getPhase() == TrialState.Phase.CANCELLED);
-            awaitLogLine(e.getValue(), "trial " + e.getKey() + " cancelled; stopped at step");
+            await.trial(e.getKey(), t -> t.getPhase() == TrialState.Phase.CANCELLED);
+            await.logLine(e.getValue(), "trial " + e.getKey() + " cancelled; stopped at step");
         }
         List<String> committed = new ArrayList<>();
         TopicReplay.replay(cluster.kafka(), "test-reader", List.of(Topics.CHECKPOINT_EVENTS), r -> {
@@ -294,62 +281,13 @@ class LocalClusterTest {
             }
         });
         assertEquals(List.of(), committed, "a stopped segment commits nothing");
-        String after = client.submit(spec("after-cancel", 2, 4, 8, "evaluation: {finalStep: false}\n"), "after.yaml", null);
-        assertEquals(TrialState.Phase.DONE, awaitFinished(after, 1).get(0).getPhase(), "the workers take new tasks");
+        String after = client.submit(TinySpecs.cluster("after-cancel", 2, 4, 8, "evaluation: {finalStep: false}\n"), "after.yaml", null);
+        assertEquals(TrialState.Phase.DONE, await.finished(after, 1).get(0).getPhase(), "the workers take new tasks");
     }
 
-    private static void awaitLogLine(String process, String text) throws java.io.IOException {
-        Path log = cluster.logs().resolve(process + ".log");
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(log).contains(text)) {
-                return;
-            }
-            view.poll(Duration.ofMillis(200));  // also the pause between reads of the log
-        }
-        throw new AssertionError(process + " never logged \"" + text + "\"; see " + log);
-    }
 
-    private static List<TrialState> awaitFinished(String experimentId, int trials) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<TrialState> states = view.poll(Duration.ofMillis(500)).experiment(experimentId);
-            if (states.size() == trials && states.stream().allMatch(ClusterView::finished)) {
-                view.catchUp();
-                return view.experiment(experimentId);
-            }
-            if (!cluster.exited().isEmpty()) {
-                throw new AssertionError("cluster processes died: " + cluster.exited() + "\n" + logTails());
-            }
-        }
-        throw new AssertionError("experiment " + experimentId + " did not finish within " + LIMIT + ": "
-                + view.experiment(experimentId) + "; logs in " + cluster.logs());
-    }
 
-    private static String logTails() {
-        StringBuilder out = new StringBuilder();
-        for (String name : cluster.exited().keySet()) {
-            try {
-                List<String> lines = Files.readAllLines(cluster.logs().resolve(name + ".log"));
-                out.append("--- ").append(name).append(".log (end) ---\n")
-                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-            } catch (java.io.IOException e) {
-                out.append(name).append(": no log (").append(e.getMessage()).append(")\n");
-            }
-        }
-        return out.toString();
-    }
 
-    private static TrialState awaitTrial(String trialId, Predicate<TrialState> condition) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            var t = view.poll(Duration.ofMillis(200)).trial(trialId);
-            if (t.isPresent() && condition.test(t.get())) {
-                return t.get();
-            }
-        }
-        throw new AssertionError("trial " + trialId + " never reached the expected state");
-    }
 
     private static Stores stores() {
         return new Stores(cluster.s3().orElse(S3Settings.fromEnvironment()));

@@ -5,18 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
+import dev.gantry.testing.TinySpecs;
+import dev.gantry.testing.cluster.Awaits;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.storage.Stores;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,16 +44,8 @@ class DeploymentTest {
         for (int i = 0; i < trials; i++) {
             seeds.append(i == 0 ? "" : ", ").append(i + 1);
         }
-        return """
-                name: %s
-                dataset: {kind: fashion-mnist}
-                model: {imageSize: 32, zDim: 16, generator: {channels: %d, attention: [16]}, discriminator: {channels: %d, attention: [16]}}
-                training: {seed: 3, steps: %d, batchSize: %d}
-                experiment:
-                  seeds: [%s]
-                  segmentSteps: %d
-                  evaluation: %s
-                """.formatted(name, channels, channels, steps, batch, seeds, segment, evaluation);
+        return TinySpecs.cluster(name, steps, channels, batch,
+                "seeds: [" + seeds + "]\nsegmentSteps: " + segment + "\nevaluation: " + evaluation + "\n");
     }
 
     @Test
@@ -68,7 +60,7 @@ class DeploymentTest {
                     Map.of(), net);
             String id = submit(cluster, spec("complete", 6, 2, 4, 8, 1, "{everySteps: 4, samplesPerClass: 10}"));
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                TrialState t = awaitFinished(view, cluster, id, 1).get(0);
+                TrialState t = awaits(cluster, view).finished(id, 1).get(0);
                 assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
                 List<EvaluationResult> results = view.results(t.getTrial().getTrialId());
                 assertEquals(List.of(4L, 6L), results.stream().map(EvaluationResult::getStep).toList());
@@ -86,12 +78,12 @@ class DeploymentTest {
             String yaml = spec("kill", 24, 12, 8, 32, 1, "{finalStep: false}");
             String straight = submit(cluster, yaml);
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                TrialState reference = awaitFinished(view, cluster, straight, 1).get(0);
+                TrialState reference = awaits(cluster, view).finished(straight, 1).get(0);
                 String killedRun = submit(cluster, yaml);
-                WorkerProgress p = awaitProgress(view, killedRun + "-t000", q -> q.getStep() > 12 && q.getStep() < 24);
+                WorkerProgress p = awaits(cluster, view).progress(killedRun + "-t000", q -> q.getStep() > 12 && q.getStep() < 24);
                 cluster.kill(p.getWorkerId());
                 cluster.trainWorker("train-2", 1);
-                TrialState after = awaitFinished(view, cluster, killedRun, 1).get(0);
+                TrialState after = awaits(cluster, view).finished(killedRun, 1).get(0);
                 assertEquals(TrialState.Phase.DONE, after.getPhase(), after.toString());
                 assertEquals(files(cluster, reference.getLatest().getUri()), files(cluster, after.getLatest().getUri()),
                         "the segment redone after docker kill gives the same checkpoint files");
@@ -106,11 +98,11 @@ class DeploymentTest {
             cluster.trainWorker("train-1", 2);
             String id = submit(cluster, spec("restart", 12, 2, 4, 8, 2, "{finalStep: false}"));
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                awaitTrial(view, id + "-t000", t -> t.getStep() >= 2);
+                awaits(cluster, view).trial(id + "-t000", t -> t.getStep() >= 2);
             }
             cluster.restartKafka();
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                List<TrialState> done = awaitFinished(view, cluster, id, 2);
+                List<TrialState> done = awaits(cluster, view).finished(id, 2);
                 for (TrialState t : done) {
                     assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
                     assertEquals(12, t.getStep());
@@ -126,12 +118,12 @@ class DeploymentTest {
             cluster.trainWorker("train-1", 1);
             String id = submit(cluster, spec("scale", 100_000, 5, 8, 32, 6, "{finalStep: false}"));
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                awaitTrial(view, id + "-t000", t -> t.getStep() >= 5);  // warmed up: first segment committed
+                awaits(cluster, view).trial(id + "-t000", t -> t.getStep() >= 5);  // warmed up: first segment committed
                 double one = stepsPerSecond(view, id, Duration.ofSeconds(30));
                 cluster.trainWorker("train-2", 1);
                 cluster.trainWorker("train-3", 1);
-                awaitProgress(view, null, q -> q.getWorkerId().equals("train-3"));
-                awaitProgress(view, null, q -> q.getWorkerId().equals("train-2"));
+                awaits(cluster, view).progress(null, q -> q.getWorkerId().equals("train-3"));
+                awaits(cluster, view).progress(null, q -> q.getWorkerId().equals("train-2"));
                 double three = stepsPerSecond(view, id, Duration.ofSeconds(30));
                 System.out.printf("throughput: 1 worker %.2f steps/s, 3 workers %.2f steps/s%n", one, three);
                 assertTrue(three > 1.2 * one, "3 workers: " + three + " steps/s vs 1 worker: " + one);
@@ -143,6 +135,10 @@ class DeploymentTest {
     }
 
     // ---- helpers ----
+
+    private static Awaits awaits(GantryContainers cluster, ClusterView view) {
+        return new Awaits(cluster, view, LIMIT);
+    }
 
     private static String submit(GantryContainers cluster, String yaml) {
         try (ExperimentClient client = new ExperimentClient(cluster.hostKafka())) {
@@ -173,54 +169,7 @@ class DeploymentTest {
         }
     }
 
-    private static List<TrialState> awaitFinished(ClusterView view, GantryContainers cluster, String id, int trials)
-            throws Exception {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<TrialState> states = view.poll(Duration.ofMillis(500)).experiment(id);
-            if (states.size() == trials && states.stream().allMatch(ClusterView::finished)) {
-                return view.catchUp().experiment(id);
-            }
-        }
-        throw new AssertionError(id + " did not finish in " + LIMIT + ": " + view.experiment(id) + "; containers "
-                + cluster.running() + "; logs in " + cluster.logs() + "\n" + tail(cluster.logs()));
-    }
 
-    private static TrialState awaitTrial(ClusterView view, String trialId, Predicate<TrialState> condition) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            var t = view.poll(Duration.ofMillis(300)).trial(trialId);
-            if (t.isPresent() && condition.test(t.get())) {
-                return t.get();
-            }
-        }
-        throw new AssertionError(trialId + " never reached the expected state");
-    }
 
-    /** @param trialId null for any trial */
-    private static WorkerProgress awaitProgress(ClusterView view, String trialId, Predicate<WorkerProgress> condition) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            view.poll(Duration.ofMillis(200));
-            for (TrialState t : view.trials(x -> trialId == null || x.getTrial().getTrialId().equals(trialId))) {
-                var p = view.progress(t.getTrial().getTrialId());
-                if (p.isPresent() && condition.test(p.get())) {
-                    return p.get();
-                }
-            }
-        }
-        throw new AssertionError("no matching progress report");
-    }
 
-    private static String tail(Path logs) throws Exception {
-        StringBuilder out = new StringBuilder();
-        try (var files = Files.list(logs)) {
-            for (Path f : files.toList()) {
-                List<String> lines = Files.readAllLines(f);
-                out.append("--- ").append(f.getFileName()).append('\n')
-                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()))).append('\n');
-            }
-        }
-        return out.toString();
-    }
 }

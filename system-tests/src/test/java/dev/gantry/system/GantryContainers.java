@@ -3,6 +3,7 @@ package dev.gantry.system;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+import dev.gantry.testing.cluster.ClusterUnderTest;
 import dev.gantry.transport.KafkaSettings;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,7 +30,7 @@ import org.testcontainers.utility.DockerImageName;
  * on one Docker network. Image names: $GANTRY_KAFKA_IMAGE / $OFFLINE_KAFKA_IMAGE and
  * $GANTRY_S3_IMAGE / $OFFLINE_S3MOCK_IMAGE, defaulting to the public images.
  */
-final class GantryContainers implements AutoCloseable {
+final class GantryContainers implements ClusterUnderTest {
     static final String BUCKET = "gantry";
     private final Network network = Network.newNetwork();
     private final KafkaContainer kafka;
@@ -126,7 +127,8 @@ final class GantryContainers implements AutoCloseable {
     }
 
     /** docker kill: SIGKILL, the container's process gets no chance to clean up. */
-    void kill(String name) {
+    @Override
+    public void kill(String name) {
         GenericContainer<?> c = roles.remove(name);
         DockerClientFactory.instance().client().killContainerCmd(c.getContainerId()).exec();
         c.stop();
@@ -137,13 +139,32 @@ final class GantryContainers implements AutoCloseable {
         DockerClientFactory.instance().client().restartContainerCmd(kafka.getContainerId()).withTimeout(10).exec();
     }
 
-    Map<String, Boolean> running() {
-        Map<String, Boolean> out = new LinkedHashMap<>();
-        roles.forEach((n, c) -> out.put(n, c.isRunning()));
+    @Override
+    public KafkaSettings kafka() {
+        return hostKafka();
+    }
+
+    @Override
+    public dev.gantry.storage.S3Settings s3() {
+        return hostS3();
+    }
+
+    /** Containers that stopped without {@link #kill}: their exit codes. */
+    @Override
+    public Map<String, Integer> exited() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        roles.forEach((n, c) -> {
+            if (!c.isRunning()) {
+                Long code = DockerClientFactory.instance().client().inspectContainerCmd(c.getContainerId()).exec()
+                        .getState().getExitCodeLong();
+                out.put(n, code == null ? -1 : code.intValue());
+            }
+        });
         return out;
     }
 
-    Path logs() {
+    @Override
+    public Path logs() {
         return logs;
     }
 
