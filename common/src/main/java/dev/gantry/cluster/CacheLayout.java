@@ -1,5 +1,6 @@
 package dev.gantry.cluster;
 
+import dev.gantry.failure.BadTaskException;
 import java.nio.file.Path;
 
 /**
@@ -35,5 +36,22 @@ public record CacheLayout(Path root) {
 
     public Path inceptionFiles() {
         return root.resolve("inception");
+    }
+
+    /**
+     * {@code dir/name} for a name that came from outside (an object key listed in a store): one
+     * plain path segment, never "..", a separator or an absolute path that would lead out of
+     * {@code dir}.
+     */
+    public static Path fileIn(Path dir, String name) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+                || name.indexOf('\0') >= 0) {
+            throw new BadTaskException("refusing to write '" + name + "' into " + dir + ": not a plain file name");
+        }
+        Path target = dir.resolve(name).normalize();
+        if (!target.getParent().equals(dir.normalize())) {
+            throw new BadTaskException("refusing to write '" + name + "' into " + dir + ": it leads outside");
+        }
+        return target;
     }
 }

@@ -57,6 +57,20 @@ public final class ClusterLayout {
         return Optional.of(new CheckpointAt(m.group(2), Long.parseLong(m.group(3))));
     }
 
+    /**
+     * Whether {@code uri} is a checkpoint directory laid out by gantry under {@code storeRoot}
+     * ({@code ROOT/experiments/EXP/TRIAL/step-N/}), with no "." or ".." segment that could lead
+     * out of it: the only URIs retention may delete.
+     */
+    public static boolean isCheckpointUnder(String storeRoot, String uri) {
+        String root = directory(storeRoot) + "experiments/";
+        if (!uri.startsWith(root) || parseCheckpoint(uri).isEmpty()) {
+            return false;
+        }
+        String[] rest = uri.substring(root.length()).split("/");
+        return rest.length == 3 && java.util.Arrays.stream(rest).noneMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."));
+    }
+
     private static String directory(String prefix) {
         return prefix.endsWith("/") ? prefix : prefix + "/";
     }

@@ -54,7 +54,20 @@ public final class MetricNames {
      * ("class-counts" when the real split's counts are used) and evaluation seed.
      */
     public static String definition(String extractorId, String split, int samplesPerClass, long seed) {
-        return name(FID, extractorId) + "/" + split + "/n="
-                + (samplesPerClass == 0 ? "class-counts" : String.valueOf(samplesPerClass)) + "/seed=" + seed;
+        return name(FID, extractorId) + protocol(split, samplesPerClass, seed);
+    }
+
+    /**
+     * Whether a result's definition follows the given protocol (split, samples per class, seed):
+     * only such results are comparable with each other, and only the experiment's own protocol may
+     * choose a trial's best checkpoint.
+     */
+    public static boolean followsProtocol(String definition, String split, int samplesPerClass, long seed) {
+        return definition.endsWith(protocol(split, samplesPerClass, seed));
+    }
+
+    private static String protocol(String split, int samplesPerClass, long seed) {
+        return "/" + split + "/n=" + (samplesPerClass == 0 ? "class-counts" : String.valueOf(samplesPerClass))
+                + "/seed=" + seed;
     }
 }

@@ -201,6 +201,16 @@ public final class PlanLoader {
         if (node == null || node.isNull()) {
             return points;
         }
+        // Count before building: 12 fields of 4 values would be 16.7 million maps.
+        long size = 1;
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            size = Math.min((long) MAX_TRIALS + 1, size * Math.max(1, it.next().getValue().size()));
+        }
+        if (size > MAX_TRIALS) {
+            r.problem("experiment.grid", "its value lists cross to more than " + MAX_TRIALS + " points; at most "
+                    + MAX_TRIALS + " trials per experiment");
+            return points;
+        }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             if (!field.getValue().isArray() || field.getValue().isEmpty()) {

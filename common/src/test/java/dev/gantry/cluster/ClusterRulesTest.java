@@ -23,6 +23,26 @@ class ClusterRulesTest {
     }
 
     @Test
+    void onlyCheckpointsUnderTheStoreRootMayBeDeleted() {
+        String root = "s3://b/g/";
+        assertTrue(ClusterLayout.isCheckpointUnder(root, "s3://b/g/experiments/e/e-t000/step-00000100/"));
+        for (String bad : new String[] {"s3://b/", "s3://b/g/", "s3://b/g/experiments/e/", "s3://other/g/experiments/e/t/step-00000100/",
+                "s3://b/g/experiments/e/../../step-00000100/", "s3://b/g/experiments/../x/t/step-00000100/",
+                "/etc/experiments/e/t/step-00000100/"}) {
+            assertTrue(!ClusterLayout.isCheckpointUnder(root, bad), bad);
+        }
+    }
+
+    @Test
+    void namesFromAStoreNeverLeadOutOfTheCache() {
+        java.nio.file.Path dir = java.nio.file.Path.of("/cache/stats/key");
+        assertEquals(dir.resolve("class-0.npz"), CacheLayout.fileIn(dir, "class-0.npz"));
+        for (String bad : new String[] {"../../.ssh/authorized_keys", "..", ".", "", "a/b.npz", "/etc/passwd", "a\\b"}) {
+            assertThrows(dev.gantry.failure.BadTaskException.class, () -> CacheLayout.fileIn(dir, bad), bad);
+        }
+    }
+
+    @Test
     void onlyThePublishedInceptionMakesPlainFid() {
         assertEquals("fid", MetricNames.name("fid", MetricNames.Extractor.INCEPTION_V3.id()));
         assertEquals("intra-fid[fmnist-cnn-v1]", MetricNames.name("intra-fid", "fmnist-cnn-v1"));

@@ -82,6 +82,16 @@ class PlanLoaderTest {
     }
 
     @Test
+    void aHugeGridIsRefusedBeforeItIsBuilt() {
+        StringBuilder grid = new StringBuilder("  grid:\n");
+        for (int i = 0; i < 12; i++) {  // 4^12 = 16.7 million points: building them would exhaust the heap
+            grid.append("    training.field").append(i).append(": [1, 2, 3, 4]\n");
+        }
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(grid.toString()), "big.yaml"));
+        assertTrue(e.getMessage().contains("experiment.grid") && e.getMessage().contains("more than 10000"), e.getMessage());
+    }
+
+    @Test
     void labelsAreUniquePerTrial() {
         ExperimentPlan plan = PlanLoader.parse(withExperiment("  seeds: [3, 4, 5]\n"), "exp.yaml");
         assertEquals(List.of("seed=3", "seed=4", "seed=5"), plan.trials().stream().map(ExperimentPlan.Trial::label).toList());

@@ -1,6 +1,7 @@
 package dev.gantry.coordinator;
 
 import dev.gantry.checkpoint.Manifest;
+import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;
@@ -17,8 +18,8 @@ import dev.gantry.storage.StoreUri;
 import dev.gantry.storage.Stores;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
-import dev.gantry.transport.TopicSetup;
 import dev.gantry.transport.TopicReplay;
+import dev.gantry.transport.TopicSetup;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -189,6 +190,11 @@ public final class Coordinator implements AutoCloseable {
 
     /** Retention: the manifest goes first, so a half-deleted checkpoint is simply not a checkpoint. */
     private void delete(CheckpointRef checkpoint) {
+        if (!ClusterLayout.isCheckpointUnder(settings.storeRoot(), checkpoint.getUri())) {
+            log.error("retention refuses to delete {}: not a checkpoint under this coordinator's store root {}",
+                    checkpoint.getUri(), settings.storeRoot());
+            return;
+        }
         try {
             Stores.Location at = stores.locate(checkpoint.getUri());
             at.store().delete(at.keyPrefix() + Manifest.FILE_NAME);

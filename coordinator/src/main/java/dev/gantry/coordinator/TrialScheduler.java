@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's decisions, free of I/O: given the current trial states and one event, what
@@ -31,6 +33,7 @@ import java.util.Optional;
  * second time, so the coordinator can process its input at least once.
  */
 public final class TrialScheduler {
+    private static final Logger log = LoggerFactory.getLogger(TrialScheduler.class);
 
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
     private final Clock clock;
@@ -100,6 +103,13 @@ public final class TrialScheduler {
         if (t == null || TrialPhases.isFinished(t.getPhase()) || step <= t.getStep()) {
             return out;  // unknown, finished, or a duplicate / stale announcement
         }
+        String expected = ClusterLayout.checkpointUri(t.getSettings().getCheckpointRoot(), t.getTrial().getTrialId(), step);
+        if (!expected.equals(event.getCheckpoint().getUri())) {
+            // Forged or foreign: retention would later delete whatever this URI names (a bucket root).
+            log.warn("ignoring a checkpoint event for {} at step {} naming {} instead of {}", t.getTrial().getTrialId(),
+                    step, event.getCheckpoint().getUri(), expected);
+            return out;
+        }
         TrialState.Builder b = t.toBuilder().setStep(step).setLatest(event.getCheckpoint())
                 .setWorkerId(event.getWorkerId()).addKept(event.getCheckpoint()).setUpdatedAtMs(clock.nowMs());
         if (event.hasStats() && event.getStats().getStepsPerSecond() > 0) {
@@ -121,6 +131,11 @@ public final class TrialScheduler {
         TrialState t = trials.get(result.getTrial().getTrialId());
         if (t == null || t.getEvaluatedStepsList().contains(result.getStep())) {
             return out;
+        }
+        EvaluationPolicy policy = t.getSettings().getEvalPolicy();
+        if (!MetricNames.followsProtocol(result.getMetricDefinition(), policy.getSplit(), policy.getSamplesPerClass(),
+                policy.getEvalSeed())) {
+            return out;  // a user's extra evaluation (other samples or seed): shown in results, never the trial's best
         }
         TrialState.Builder b = t.toBuilder().addEvaluatedSteps(result.getStep()).setUpdatedAtMs(clock.nowMs());
         if (result.getStep() >= t.getLatestFidStep() || Double.isNaN(t.getLatestFid())) {

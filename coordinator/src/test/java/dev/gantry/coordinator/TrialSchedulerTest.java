@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gantry.cluster.ClusterLayout;
+import dev.gantry.cluster.MetricNames;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;
@@ -58,9 +59,14 @@ class TrialSchedulerTest {
                 .setWorkerId("w1").setTotalSteps(800).build();
     }
 
+    /** A result under the experiment's own protocol (fmnist-cnn-v1, test split, class counts, seed 0). */
     private EvaluationResult result(long step, double fid) {
+        return result(step, fid, MetricNames.definition("fmnist-cnn-v1", "test", 0, 0));
+    }
+
+    private EvaluationResult result(long step, double fid, String definition) {
         return EvaluationResult.newBuilder().setTrial(state().getTrial()).setStep(step).setCheckpoint(checkpoint(step))
-                .setFid(fid).setIntraFid(fid * 2).build();
+                .setFid(fid).setIntraFid(fid * 2).setMetricDefinition(definition).build();
     }
 
     private TaskFailure failure(TaskFailure.TaskKind taskKind, TaskFailure.Kind kind, long fromStep) {
@@ -120,6 +126,32 @@ class TrialSchedulerTest {
         assertEquals(List.of(400L), at500.deletions.stream().map(CheckpointRef::getStep).toList(),
                 "400 was evaluated and is not the best: deleted; 200 stays the best");
         assertEquals(List.of(200L, 500L), state().getKeptList().stream().map(CheckpointRef::getStep).toList());
+    }
+
+    @Test
+    void onlyTheExperimentsOwnProtocolChoosesTheBestCheckpoint() {
+        submit("{everySteps: 200}");
+        scheduler.checkpointCommitted(committed(100));
+        scheduler.checkpointCommitted(committed(200));
+        // 'gantry eval TRIAL@200 --samples 2': biased low, another protocol
+        Actions extra = scheduler.evaluated(result(200, 3.0, MetricNames.definition("fmnist-cnn-v1", "test", 2, 0)));
+        assertTrue(extra.isEmpty(), "neither best nor latest, and the policy's own evaluation is still awaited");
+        assertTrue(Double.isNaN(state().getBestFid()));
+        assertTrue(state().getEvaluatedStepsList().isEmpty());
+        scheduler.evaluated(result(200, 40.0));
+        assertEquals(40.0, state().getBestFid());
+        assertEquals(List.of(200L), state().getEvaluatedStepsList());
+    }
+
+    @Test
+    void aCheckpointEventNamingAnotherPlaceIsIgnoredAndNeverDeleted() {
+        submit("{everySteps: 200}");
+        CheckpointEvent forged = committed(100).toBuilder()
+                .setCheckpoint(CheckpointRef.newBuilder().setStep(100).setUri("s3://bucket/")).build();
+        assertTrue(scheduler.checkpointCommitted(forged).isEmpty());
+        assertEquals(0, state().getStep());
+        assertTrue(state().getKeptList().isEmpty(), "retention never learns of, so never deletes, the bucket root");
+        assertEquals(1, scheduler.checkpointCommitted(committed(100)).tasks.size(), "the real one still counts");
     }
 
     @Test

@@ -117,7 +117,7 @@ final class EvaluationRunner implements AutoCloseable {
             keys.sort(Comparator.comparing((String k) -> k.endsWith("all.npz")));  // all.npz last
             for (String k : keys) {
                 byte[] bytes = shared.store().get(k).orElseThrow();
-                Path target = local.resolve(k.substring(prefix.length()));
+                Path target = CacheLayout.fileIn(local, k.substring(prefix.length()));
                 Files.write(target.resolveSibling(target.getFileName() + ".part"), bytes);
                 Files.move(target.resolveSibling(target.getFileName() + ".part"), target, StandardCopyOption.REPLACE_EXISTING);
             }
