@@ -13,7 +13,7 @@ public final class CheckpointDirectory {
 
     /** Writes and commits; fails if {@code dir} already holds a committed checkpoint. */
     public static void write(Path dir, long step, String specHash, Map<String, byte[]> files) {
-        CheckpointStore store = new CheckpointStore(new LocalObjectStore(dir));
+        CheckpointStore store = CheckpointStore.singleWriter(new LocalObjectStore(dir));
         if (store.exists("")) {
             throw new CheckpointException(dir + ": already holds a committed checkpoint; choose another --out directory");
         }
@@ -24,6 +24,6 @@ public final class CheckpointDirectory {
 
     /** Reads the manifest and every object it lists, verifying sizes and SHA-256. */
     public static Map<String, byte[]> read(Path dir) {
-        return new CheckpointStore(new LocalObjectStore(dir)).read("");
+        return CheckpointStore.singleWriter(new LocalObjectStore(dir)).read("");
     }
 }

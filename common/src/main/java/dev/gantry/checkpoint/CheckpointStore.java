@@ -1,67 +1,155 @@
 package dev.gantry.checkpoint;
 
 import dev.gantry.storage.ObjectStore;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoint commit protocol over any {@link ObjectStore}: upload every object under the
  * checkpoint's prefix, then create MANIFEST.json with a conditional write. The manifest is the
- * commit point. A second writer of the same checkpoint (a redelivered task) finds the manifest
- * present; since training is deterministic its objects are identical, and the commit counts as
- * already done.
+ * commit point. In a shared store each file's object is named after its hash, so a second writer
+ * of the same checkpoint (a redelivered task, perhaps on another CPU whose bytes differ) never
+ * overwrites an object the first one's manifest lists: whoever creates the manifest wins, and the
+ * loser removes its own objects that the winner does not list.
  */
 public final class CheckpointStore {
+    private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
+
     /** What a commit did. */
     public enum Outcome { COMMITTED, ALREADY_COMMITTED }
 
-    private final ObjectStore store;
+    /** What a reader expects of a checkpoint it was pointed at; blank/negative fields are not checked. */
+    public record Expected(long step, String specHash, String manifestSha256) {
+        public static final Expected ANY = new Expected(-1, "", "");
+    }
 
+    private final ObjectStore store;
+    private final boolean contentAddressed;
+
+    /** A shared store: objects named after their content. */
     public CheckpointStore(ObjectStore store) {
+        this(store, true);
+    }
+
+    private CheckpointStore(ObjectStore store, boolean contentAddressed) {
         this.store = store;
+        this.contentAddressed = contentAddressed;
+    }
+
+    /** A store with one writer (a local checkpoint directory): objects keep their file names. */
+    public static CheckpointStore singleWriter(ObjectStore store) {
+        return new CheckpointStore(store, false);
     }
 
     /** @param prefix the checkpoint's key prefix, "" or ending in '/' */
     public Outcome commit(String prefix, long step, String specHash, Map<String, byte[]> files) {
-        Manifest manifest = Manifest.describe(step, specHash, files);
-        if (store.get(prefix + Manifest.FILE_NAME).isPresent()) {
-            return existing(prefix, manifest);
+        Manifest manifest = Manifest.describe(step, specHash, files, contentAddressed);
+        if (isCommittedAndSound(prefix, new Expected(step, specHash, ""))) {
+            return alreadyCommitted(prefix, manifest);
         }
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            store.put(prefix + e.getKey(), e.getValue());
+        for (Manifest.Entry e : manifest.files()) {
+            store.put(prefix + e.object(), files.get(e.name()));
         }
         if (store.putIfAbsent(prefix + Manifest.FILE_NAME, manifest.toJson())) {
             return Outcome.COMMITTED;
         }
-        return existing(prefix, manifest);
+        Manifest winner = committedManifest(prefix);
+        Set<String> listed = new HashSet<>();
+        winner.files().forEach(e -> listed.add(e.object()));
+        for (Manifest.Entry e : manifest.files()) {
+            if (!listed.contains(e.object())) {
+                store.delete(prefix + e.object());
+            }
+        }
+        return alreadyCommitted(prefix, manifest);
+    }
+
+    /**
+     * Moves a corrupt checkpoint's manifest aside (MANIFEST.json.quarantined-HASH), so the
+     * checkpoint no longer exists and the next writer commits it anew; the bytes stay for a person
+     * to look at until retention removes the directory.
+     */
+    public void quarantine(String prefix, CheckpointException why) {
+        store.get(prefix + Manifest.FILE_NAME).ifPresent(bytes -> {
+            store.put(prefix + Manifest.FILE_NAME + ".quarantined-" + Manifest.sha256(bytes).substring(0, 12), bytes);
+            store.delete(prefix + Manifest.FILE_NAME);
+            log.warn("{}{}: quarantined ({})", store.location(), prefix, why.getMessage());
+        });
+    }
+
+    /**
+     * Whether the checkpoint is committed and every object verifies against its manifest (and the
+     * manifest is the expected one). A committed but corrupt or foreign checkpoint is quarantined,
+     * so that it is computed again instead of announced again.
+     */
+    public boolean isCommittedAndSound(String prefix, Expected expected) {
+        if (!exists(prefix)) {
+            return false;
+        }
+        try {
+            read(prefix, expected);
+            return true;
+        } catch (CheckpointException corrupt) {
+            quarantine(prefix, corrupt);
+            return false;
+        }
     }
 
     public boolean exists(String prefix) {
         return store.get(prefix + Manifest.FILE_NAME).isPresent();
     }
 
-    /** Reads and verifies every object the manifest lists. */
+    /** Reads and verifies every object the manifest lists; returns the files by name. */
     public Map<String, byte[]> read(String prefix) {
-        String where = store.location() + "/" + prefix;
+        return read(prefix, Expected.ANY);
+    }
+
+    /**
+     * Reads and verifies every object the manifest lists, after checking the manifest is the one
+     * the reader was pointed at: its hash, step and spec hash, where given.
+     */
+    public Map<String, byte[]> read(String prefix, Expected expected) {
+        String where = trim(store.location() + "/" + prefix);
         byte[] manifestBytes = store.get(prefix + Manifest.FILE_NAME).orElseThrow(() -> new CheckpointException(
-                trim(where) + ": no " + Manifest.FILE_NAME + " (not a checkpoint, or never committed)"));
-        Manifest manifest = Manifest.parse(manifestBytes, trim(where));
+                where + ": no " + Manifest.FILE_NAME + " (not a checkpoint, or never committed)"));
+        if (!expected.manifestSha256().isBlank() && !expected.manifestSha256().equals(Manifest.sha256(manifestBytes))) {
+            throw new CheckpointException(where + ": its manifest is not the one committed for this task (SHA-256 "
+                    + Manifest.sha256(manifestBytes) + ", expected " + expected.manifestSha256() + ")");
+        }
+        Manifest manifest = Manifest.parse(manifestBytes, where);
+        if (expected.step() >= 0 && manifest.step() != expected.step()) {
+            throw new CheckpointException(where + ": holds step " + manifest.step() + ", expected " + expected.step());
+        }
+        if (!expected.specHash().isBlank() && !manifest.specHash().equals(expected.specHash())) {
+            throw new CheckpointException(where + ": belongs to another trajectory (spec hash " + manifest.specHash()
+                    + ", expected " + expected.specHash() + ")");
+        }
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (Manifest.Entry entry : manifest.files()) {
-            files.put(entry.name(), store.get(prefix + entry.name()).orElseThrow(() -> new CheckpointException(
-                    trim(where) + ": " + entry.name() + " is listed in the manifest but missing")));
+            files.put(entry.name(), store.get(prefix + entry.object()).orElseThrow(() -> new CheckpointException(
+                    where + ": " + entry.name() + " (" + entry.object() + ") is listed in the manifest but missing")));
         }
-        manifest.verify(files, trim(where));
+        manifest.verify(files, where);
         return files;
     }
 
-    /** A manifest already exists: identical content is a completed duplicate, anything else a conflict. */
-    private Outcome existing(String prefix, Manifest ours) {
-        Manifest theirs = Manifest.parse(store.get(prefix + Manifest.FILE_NAME).orElseThrow(),
-                store.location() + "/" + prefix);
-        if (!theirs.files().equals(ours.files())) {
-            throw new CheckpointException(trim(store.location() + "/" + prefix) + ": already committed with different "
-                    + "contents (step " + theirs.step() + "); this writer's state differs from the committed one");
+    private Manifest committedManifest(String prefix) {
+        return Manifest.parse(store.get(prefix + Manifest.FILE_NAME).orElseThrow(), store.location() + "/" + prefix);
+    }
+
+    /**
+     * A manifest already exists: the checkpoint is committed. Different bytes are normal (another
+     * CPU, thread count or a GPU computed it); the committed ones are the checkpoint.
+     */
+    private Outcome alreadyCommitted(String prefix, Manifest ours) {
+        Manifest theirs = committedManifest(prefix);
+        if (!theirs.sameContents(ours)) {
+            log.info("{}{}: already committed by another writer with other bytes; theirs is the checkpoint",
+                    store.location(), prefix);
         }
         return Outcome.ALREADY_COMMITTED;
     }

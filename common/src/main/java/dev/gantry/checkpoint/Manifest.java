@@ -13,22 +13,45 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The commit record of a checkpoint: the size and SHA-256 of every object it consists of. It is
- * written last (with a conditional PUT on object stores); a checkpoint without a manifest does
- * not exist, and readers check every object against it before use.
+ * The commit record of a checkpoint: for every file it consists of, the object that holds it, its
+ * size and SHA-256. It is written last (with a conditional PUT on object stores); a checkpoint
+ * without a manifest does not exist, and readers check every object against it before use.
+ *
+ * <p>Version 2 names each file's object: in shared stores {@code model.<sha256 prefix>.safetensors},
+ * so two writers of one checkpoint with different bytes (another CPU, a GPU) never write the same
+ * key, and the manifest alone decides whose bytes are the checkpoint. Version 1 manifests (before
+ * December 2026) stored each file under its own name; they are read as before.
  */
 public record Manifest(int version, long step, String specHash, List<Entry> files) {
     public static final String FILE_NAME = "MANIFEST.json";
     public static final String FORMAT = "gantry-checkpoint";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public record Entry(String name, long size, String sha256) {}
+    /** One file: its name in the checkpoint, the object that holds it, its size and SHA-256. */
+    public record Entry(String name, String object, long size, String sha256) {}
 
-    public static Manifest describe(long step, String specHash, Map<String, byte[]> files) {
+    /** @param contentAddressed store each file under a name that includes its hash (shared stores) */
+    public static Manifest describe(long step, String specHash, Map<String, byte[]> files, boolean contentAddressed) {
         List<Entry> entries = new ArrayList<>();
-        files.forEach((name, bytes) -> entries.add(new Entry(name, bytes.length, sha256(bytes))));
+        files.forEach((name, bytes) -> {
+            String sha = sha256(bytes);
+            entries.add(new Entry(name, contentAddressed ? objectName(name, sha) : name, bytes.length, sha));
+        });
         return new Manifest(VERSION, step, specHash, entries);
+    }
+
+    /** "model.safetensors" with hash h -> "model.h[0:16].safetensors". */
+    static String objectName(String name, String sha256) {
+        int dot = name.lastIndexOf('.');
+        String tag = sha256.substring(0, 16);
+        return dot <= 0 ? name + "." + tag : name.substring(0, dot) + "." + tag + name.substring(dot);
+    }
+
+    /** The same files with the same bytes (object names aside). */
+    public boolean sameContents(Manifest other) {
+        return step == other.step && specHash.equals(other.specHash) && files.stream().map(e -> e.name() + e.sha256())
+                .toList().equals(other.files.stream().map(e -> e.name() + e.sha256()).toList());
     }
 
     /** Throws unless {@code files} holds exactly the listed objects with the listed sizes and hashes. */
@@ -58,7 +81,8 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
         root.put("specHash", specHash);
         var array = root.putArray("files");
         for (Entry e : files) {
-            array.addObject().put("name", e.name()).put("size", e.size()).put("sha256", e.sha256());
+            array.addObject().put("name", e.name()).put("object", e.object()).put("size", e.size())
+                    .put("sha256", e.sha256());
         }
         try {
             return JSON.writeValueAsBytes(root);
@@ -78,17 +102,20 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
             throw new CheckpointException(location + ": " + FILE_NAME + " is not a gantry checkpoint manifest");
         }
         int version = root.path("version").asInt(-1);
-        if (version != VERSION) {
-            throw new CheckpointException(location + ": checkpoint format version " + version
-                    + " is not supported (this gantry reads version " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new CheckpointException(location + ": manifest version " + version
+                    + " is not supported (this gantry reads versions 1 to " + VERSION + ")");
         }
         List<Entry> entries = new ArrayList<>();
         for (JsonNode f : root.path("files")) {
             String name = f.path("name").asText("");
-            if (name.isEmpty() || name.contains("/") || name.contains("..")) {
-                throw new CheckpointException(location + ": manifest lists a bad object name '" + name + "'");
+            String object = version == 1 ? name : f.path("object").asText("");
+            for (String n : new String[] {name, object}) {
+                if (n.isEmpty() || n.contains("/") || n.contains("\\") || n.contains("..")) {
+                    throw new CheckpointException(location + ": manifest lists a bad file or object name '" + n + "'");
+                }
             }
-            entries.add(new Entry(name, f.path("size").asLong(-1), f.path("sha256").asText("")));
+            entries.add(new Entry(name, object, f.path("size").asLong(-1), f.path("sha256").asText("")));
         }
         if (entries.isEmpty()) {
             throw new CheckpointException(location + ": manifest lists no files");

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrialScheduler {
     private static final Logger log = LoggerFactory.getLogger(TrialScheduler.class);
+    /** Corrupt-checkpoint fallbacks a trial may take before it fails: storage that keeps corrupting is not retried for ever. */
+    static final int MAX_FALLBACKS = 3;
 
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
     private final Clock clock;
@@ -171,12 +173,19 @@ public final class TrialScheduler {
         if (failure.getFromStep() != t.getStep()) {
             return out;  // a stale duplicate of a task the trial has moved past
         }
+        if (failure.getKind() == TaskFailure.Kind.CORRUPT_CHECKPOINT && t.getFallbacks() >= MAX_FALLBACKS) {
+            put(t.toBuilder().setPhase(Phase.FAILED).setFailureReason("gave up after " + MAX_FALLBACKS
+                    + " fallbacks from corrupt checkpoints; last: " + failure.getReason()).setUpdatedAtMs(clock.nowMs())
+                    .build(), out);
+            return out;
+        }
         if (failure.getKind() == TaskFailure.Kind.CORRUPT_CHECKPOINT) {
             Optional<CheckpointRef> previous = t.getKeptList().stream().filter(c -> c.getStep() < t.getStep())
                     .max(Comparator.comparingLong(CheckpointRef::getStep));
             List<CheckpointRef> kept = new ArrayList<>(t.getKeptList());
             kept.removeIf(c -> c.getStep() == t.getStep());
             TrialState.Builder b = t.toBuilder().clearKept().addAllKept(kept).setUpdatedAtMs(clock.nowMs())
+                    .setFallbacks(t.getFallbacks() + 1)
                     .setFailureReason("fell back from step " + t.getStep() + ": " + failure.getReason());
             if (previous.isPresent() || t.getStep() > 0) {
                 CheckpointRef from = previous.orElse(null);

@@ -171,6 +171,21 @@ class TrialSchedulerTest {
     }
 
     @Test
+    void fallbacksAreBoundedAndEndInFailedWithTheReason() {
+        submit("{everySteps: 0, finalStep: false}");
+        for (int i = 0; i < TrialScheduler.MAX_FALLBACKS; i++) {
+            scheduler.checkpointCommitted(committed(100));
+            Actions back = scheduler.failed(failure(TaskFailure.TaskKind.TRAINING_SEGMENT,
+                    TaskFailure.Kind.CORRUPT_CHECKPOINT, 100));
+            assertEquals(0, back.tasks.get(0).getFromStep(), "falls back to step 0 and redoes the segment");
+        }
+        scheduler.checkpointCommitted(committed(100));
+        scheduler.failed(failure(TaskFailure.TaskKind.TRAINING_SEGMENT, TaskFailure.Kind.CORRUPT_CHECKPOINT, 100));
+        assertEquals(Phase.FAILED, state().getPhase());
+        assertTrue(state().getFailureReason().startsWith("gave up after 3 fallbacks"), state().getFailureReason());
+    }
+
+    @Test
     void aStaleFailureOfASegmentThePastIsIgnored() {
         submit("{everySteps: 200}");
         scheduler.checkpointCommitted(committed(100));

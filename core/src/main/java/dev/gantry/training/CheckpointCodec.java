@@ -36,6 +36,8 @@ public final class CheckpointCodec {
     public static final String MODEL = "model.safetensors";
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "state.json";
+    /** The version of state.json and the tensor layout (the manifest has its own, {@link Manifest#VERSION}). */
+    public static final int STATE_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private CheckpointCodec() {}
@@ -55,7 +57,7 @@ public final class CheckpointCodec {
         files.put(MODEL, SafeTensors.write(model, meta));
         files.put(OPTIMIZER, SafeTensors.write(optimizer, meta));
         try {
-            files.put(STATE, JSON.writeValueAsString(state.stateJson(JSON, Manifest.VERSION, Manifest.FORMAT))
+            files.put(STATE, JSON.writeValueAsString(state.stateJson(JSON, STATE_VERSION, Manifest.FORMAT))
                     .getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -99,7 +101,7 @@ public final class CheckpointCodec {
     /** Reads only state.json: enough to learn the step, spec hash and model config without tensors. */
     public static JsonNode readJson(Map<String, byte[]> files, String location) {
         JsonNode json = parseJson(files, location);
-        if (json.path("version").asInt(-1) != Manifest.VERSION) {
+        if (json.path("version").asInt(-1) != STATE_VERSION) {
             throw new CheckpointException(location + "/" + STATE + ": unsupported or missing format version");
         }
         return json;

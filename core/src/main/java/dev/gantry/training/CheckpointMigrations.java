@@ -2,7 +2,6 @@ package dev.gantry.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gantry.checkpoint.CheckpointException;
-import dev.gantry.checkpoint.Manifest;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -21,12 +20,12 @@ final class CheckpointMigrations {
     /** The objects in the current format; {@code version} is the one their state.json declares. */
     static Map<String, byte[]> toCurrent(Map<String, byte[]> files, JsonNode stateJson, String location) {
         int version = stateJson.path("version").asInt(-1);
-        if (version < 1 || version > Manifest.VERSION) {
+        if (version < 1 || version > CheckpointCodec.STATE_VERSION) {
             throw new CheckpointException(location + "/" + CheckpointCodec.STATE + ": unsupported or missing format version "
-                    + (version < 0 ? "(none)" : version) + "; this gantry reads 1.." + Manifest.VERSION);
+                    + (version < 0 ? "(none)" : version) + "; this gantry reads 1.." + CheckpointCodec.STATE_VERSION);
         }
         Map<String, byte[]> current = files;
-        for (int v = version; v < Manifest.VERSION; v++) {
+        for (int v = version; v < CheckpointCodec.STATE_VERSION; v++) {
             current = STEPS.get(v).apply(current);
         }
         return current;

@@ -74,7 +74,8 @@ final class SegmentRunner {
         String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());
-        if (endStore.exists(end.keyPrefix())) {
+        if (endStore.isCommittedAndSound(end.keyPrefix(),
+                new CheckpointStore.Expected(task.getToStep(), task.getSpecHash(), ""))) {
             return new Outcome(ref(end, endUri, task.getToStep()), true, null, seconds(started), 0);
         }
         LabeledImages data = datasets.computeIfAbsent(spec.dataset() + "@" + spec.model().imageSize(),
@@ -117,7 +118,8 @@ final class SegmentRunner {
         Stores.Location start = stores.locate(task.getStart().getUri());
         TrainingState state;
         try {
-            Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix());
+            Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix(),
+                    new CheckpointStore.Expected(task.getFromStep(), task.getSpecHash(), task.getStart().getManifestSha256()));
             state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
         } catch (CheckpointException e) {
             throw new UnusableStartException(e.getMessage(), e);
