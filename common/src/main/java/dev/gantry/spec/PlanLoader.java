@@ -37,6 +37,8 @@ import java.util.Set;
  */
 public final class PlanLoader {
     public static final int MAX_TRIALS = 10_000;
+    /** Generated images per class an evaluation may ask for. */
+    public static final int MAX_SAMPLES_PER_CLASS = 1_000_000;
     private static final Set<String> EXPERIMENT = Set.of("seeds", "variants", "grid", "segmentSteps", "evaluation",
             "retention");
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
@@ -82,7 +84,7 @@ public final class PlanLoader {
                 r.bool(ev, "experiment.evaluation", "finalStep", true),
                 r.choice(ev, "experiment.evaluation", "extractor", "fmnist-cnn-v1", EXTRACTORS),
                 r.choice(ev, "experiment.evaluation", "split", "test", Set.of("train", "test")),
-                r.integer(ev, "experiment.evaluation", "samplesPerClass", 0, 0, 1_000_000),
+                r.integer(ev, "experiment.evaluation", "samplesPerClass", 0, 0, MAX_SAMPLES_PER_CLASS),
                 r.longValue(ev, "experiment.evaluation", "seed", 0));
         if (every > 0 && segment > 0 && every % segment != 0) {
             r.problem("experiment.evaluation.everySteps", every + " is not a multiple of segmentSteps (" + segment

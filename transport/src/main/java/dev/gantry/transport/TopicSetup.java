@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * coordinator at start; safe to run again against a cluster that already has everything.
  */
 public final class TopicSetup {
+    /**
+     * The work queues' delivery limit: the broker archives a record after this many deliveries.
+     * Workers give up earlier (their --max-deliveries must stay below it), so every task that can
+     * not succeed, even one that kills each worker it reaches, ends in a published failure.
+     */
+    public static final int DELIVERY_LIMIT = 5;
+
     private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
     /**
      * @param partitions partitions of every topic but the work queues, which always have one
@@ -73,7 +80,8 @@ public final class TopicSetup {
                 Collection<AlterConfigOp> ops = List.of(
                         set("share.auto.offset.reset", "earliest"),
                         set("share.record.lock.duration.ms", String.valueOf(layout.lockDurationMs())),
-                        set("share.renew.acknowledge.enable", "true"));
+                        set("share.renew.acknowledge.enable", "true"),
+                        set("share.delivery.count.limit", String.valueOf(DELIVERY_LIMIT)));
                 admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), ops))
                         .all().get(60, TimeUnit.SECONDS);
             }

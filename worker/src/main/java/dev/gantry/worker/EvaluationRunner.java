@@ -15,9 +15,11 @@ import dev.gantry.evaluation.features.FeatureExtractor;
 import dev.gantry.evaluation.features.InceptionReference;
 import dev.gantry.evaluation.features.InceptionV3;
 import dev.gantry.evaluation.features.VerifiedExtractors;
+import dev.gantry.failure.BadTaskException;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
+import dev.gantry.spec.PlanLoader;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.TrainingState;
@@ -64,6 +66,11 @@ final class EvaluationRunner implements AutoCloseable {
 
     EvaluationResult run(EvaluationTask task) throws IOException {
         long started = System.nanoTime();
+        if (task.getSamplesPerClass() < 0 || task.getSamplesPerClass() == 1
+                || task.getSamplesPerClass() > PlanLoader.MAX_SAMPLES_PER_CLASS) {
+            throw new BadTaskException("evaluation " + task.getTaskId() + ": samples_per_class " + task.getSamplesPerClass()
+                    + " must be 0 (the real counts) or 2.." + PlanLoader.MAX_SAMPLES_PER_CLASS);
+        }
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
         Map<String, byte[]> files = new CheckpointStore(at.store()).read(at.keyPrefix());

@@ -52,6 +52,19 @@ final class FailurePolicy {
         return new Decision(Action.RETRY, TaskFailure.Kind.KIND_UNSPECIFIED, reason);
     }
 
+    /**
+     * Before any work: a task delivered more often than the worker tries is one that no worker
+     * answered, most likely because it killed each worker that ran it (out of memory, a native
+     * crash). It is parked with a failure instead of being handed to the next worker.
+     */
+    static java.util.Optional<Decision> beforeWork(int delivery, int maxDeliveries) {
+        if (delivery <= maxDeliveries) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Decision(Action.PARK, TaskFailure.Kind.RETRIES_EXHAUSTED, "delivered "
+                + delivery + " times without an answer: it may kill the worker that runs it (out of memory, a crash)"));
+    }
+
     static String reason(Throwable e) {
         if (e instanceof SpecException s) {
             return String.join("; ", s.problems());

@@ -65,6 +65,10 @@ final class SegmentRunner {
     /** @param cancelled asked before the segment starts and after every step */
     Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
         long started = System.nanoTime();
+        if (task.getFromStep() < 0 || task.getToStep() <= task.getFromStep() || task.getToStep() > task.getTotalSteps()) {
+            throw new BadTaskException("task " + task.getTaskId() + ": steps " + task.getFromStep() + " -> "
+                    + task.getToStep() + " do not lie within the trial's 0.." + task.getTotalSteps());
+        }
         stopIf(cancelled, task, task.getFromStep());
         ExperimentSpec spec = SpecLoader.parse(task.getSpecYaml(), "task " + task.getTaskId() + " spec");
         if (!spec.trajectoryHash().equals(task.getSpecHash())) {

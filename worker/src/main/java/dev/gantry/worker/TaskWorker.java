@@ -99,6 +99,11 @@ final class TaskWorker<T, R> implements AutoCloseable {
         }
         T t = task.get();
         int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
+        Optional<FailurePolicy.Decision> tooOften = FailurePolicy.beforeWork(delivery, settings.maxDeliveries());
+        if (tooOften.isPresent()) {
+            park(record, t, delivery, tooOften.get());
+            return;
+        }
         try {
             R result = LeasedRun.run(computeThread, () -> role.run(t), queue, record, LeasedRun.renewInterval(queue));
             role.succeeded(t, result, record);
@@ -128,15 +133,16 @@ final class TaskWorker<T, R> implements AutoCloseable {
                 queue.retryLater(record);
                 stop();
             }
-            case PARK -> {
-                log.error("parking task {} ({}): {}", id, decision.kind(), decision.reason());
-                TaskFailure failure = role.failure(task, record).setReason(decision.reason())
-                        .setWorkerId(settings.workerId()).setDeliveryCount(delivery).setKind(decision.kind())
-                        .setAtMs(System.currentTimeMillis()).build();
-                publisher.sendAndWait(Topics.TASK_FAILURES, failure.getTrial().getTrialId(), failure);
-                queue.park(record);
-            }
+            case PARK -> park(record, task, delivery, decision);
         }
+    }
+
+    private void park(ConsumerRecord<String, byte[]> record, T task, int delivery, FailurePolicy.Decision decision) {
+        log.error("parking task {} ({}): {}", role.taskId(task), decision.kind(), decision.reason());
+        TaskFailure failure = role.failure(task, record).setReason(decision.reason()).setWorkerId(settings.workerId())
+                .setDeliveryCount(delivery).setKind(decision.kind()).setAtMs(System.currentTimeMillis()).build();
+        publisher.sendAndWait(Topics.TASK_FAILURES, failure.getTrial().getTrialId(), failure);
+        queue.park(record);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.gantry.worker;
 import dev.gantry.cluster.CacheLayout;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.transport.KafkaSettings;
+import dev.gantry.transport.TopicSetup;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -36,8 +37,9 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         if (inceptionSha256 != null && !inceptionSha256.matches("[0-9a-fA-F]{64}")) {
             throw new IllegalArgumentException("Inception SHA-256 '" + inceptionSha256 + "' is not 64 hex digits");
         }
-        if (maxDeliveries < 1) {
-            throw new IllegalArgumentException("max deliveries must be at least 1 (got " + maxDeliveries + ")");
+        if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
+            throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
+                    + ", below the work queues' delivery limit (got " + maxDeliveries + ")");
         }
     }
 

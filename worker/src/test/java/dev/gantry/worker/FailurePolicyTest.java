@@ -1,6 +1,7 @@
 package dev.gantry.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.failure.BadTaskException;
@@ -40,6 +41,15 @@ class FailurePolicyTest {
         FailurePolicy.Decision last = FailurePolicy.classify(new StorageException("connection reset"), 4, 4);
         assertEquals(new FailurePolicy.Decision(Action.PARK, Kind.RETRIES_EXHAUSTED,
                 "failed on 4 deliveries, last: connection reset"), last);
+    }
+
+    @Test
+    void aTaskDeliveredMoreOftenThanTriedIsParkedBeforeAnyWork() {
+        assertEquals(java.util.Optional.empty(), FailurePolicy.beforeWork(4, 4));
+        FailurePolicy.Decision parked = FailurePolicy.beforeWork(5, 4).orElseThrow();
+        assertEquals(Action.PARK, parked.action());
+        assertEquals(Kind.RETRIES_EXHAUSTED, parked.kind());
+        assertTrue(parked.reason().contains("delivered 5 times"), parked.reason());
     }
 
     @Test
