@@ -30,19 +30,23 @@ def read_safetensors(path):
 
 
 def load(directory):
+    """Manifest version 1 stores each file under its name; version 2 names the object that holds it
+    (in shared stores the name carries a hash prefix, e.g. model.3f9a0c17d2e4b851.safetensors)."""
     with open(os.path.join(directory, "MANIFEST.json")) as f:
         manifest = json.load(f)
-    if manifest.get("format") != "gantry-checkpoint" or manifest.get("version") != 1:
-        raise ValueError(f"{directory}: not a version-1 gantry checkpoint")
+    if manifest.get("format") != "gantry-checkpoint" or manifest.get("version") not in (1, 2):
+        raise ValueError(f"{directory}: not a gantry checkpoint of manifest version 1 or 2")
+    paths = {}
     for entry in manifest["files"]:
-        with open(os.path.join(directory, entry["name"]), "rb") as f:
+        path = os.path.join(directory, entry.get("object", entry["name"]))
+        with open(path, "rb") as f:
             blob = f.read()
         if len(blob) != entry["size"] or hashlib.sha256(blob).hexdigest() != entry["sha256"]:
-            raise ValueError(f"{directory}/{entry['name']}: does not match the manifest")
-    with open(os.path.join(directory, "state.json")) as f:
+            raise ValueError(f"{path}: does not match the manifest")
+        paths[entry["name"]] = path
+    with open(paths["state.json"]) as f:
         state = json.load(f)
-    return (state, read_safetensors(os.path.join(directory, "model.safetensors")),
-            read_safetensors(os.path.join(directory, "optimizer.safetensors")))
+    return (state, read_safetensors(paths["model.safetensors"]), read_safetensors(paths["optimizer.safetensors"]))
 
 
 if __name__ == "__main__":

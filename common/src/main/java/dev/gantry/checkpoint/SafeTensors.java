@@ -79,6 +79,16 @@ public final class SafeTensors {
 
     /** Reads every tensor, in file order; {@code source} names the file in errors. */
     public static Map<String, Tensor> read(byte[] bytes, String source) {
+        try {
+            return parse(bytes, source);
+        } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException
+                | java.nio.BufferUnderflowException e) {
+            // Sizes are checked before use; this is the net under that, so no file can escape as a raw error.
+            throw new CheckpointException(source + ": malformed safetensors file (" + e + ")");
+        }
+    }
+
+    private static Map<String, Tensor> parse(byte[] bytes, String source) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 8) {
             throw new CheckpointException(source + ": too short for a safetensors file");
@@ -92,6 +102,9 @@ public final class SafeTensors {
             header = JSON.readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new CheckpointException(source + ": safetensors header is not JSON: " + e.getMessage());
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(source + ": safetensors header is not a JSON object");
         }
         long dataStart = 8 + headerLength;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -109,12 +122,16 @@ public final class SafeTensors {
             long[] shape = new long[dims.size()];
             long count = 1;
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = dims.get(i).asLong();
-                count *= shape[i];
+                shape[i] = dims.get(i).isIntegralNumber() ? dims.get(i).asLong() : -1;
+                if (shape[i] < 0) {
+                    throw new CheckpointException(source + ": tensor " + e.getKey() + " has a bad shape " + entry.path("shape"));
+                }
+                count = Math.multiplyExact(count, shape[i]);
             }
             long begin = entry.path("data_offsets").path(0).asLong(-1);
             long end = entry.path("data_offsets").path(1).asLong(-1);
-            if (begin < 0 || end != begin + 4 * count || dataStart + end > bytes.length) {
+            // Checked before anything is allocated: a shape must match bytes that are really there.
+            if (count > Integer.MAX_VALUE / 4 || begin < 0 || end != begin + 4 * count || end > bytes.length - dataStart) {
                 throw new CheckpointException(source + ": tensor " + e.getKey() + " has bad data_offsets");
             }
             float[] values = new float[(int) count];

@@ -27,6 +27,8 @@ public final class Npz {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    /** The largest array one .npz entry may hold (50,000 x 2,048 float64 features is 819 MB). */
+    public static final int MAX_ARRAY_BYTES = 1 << 30;
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     private Npz() {}
@@ -38,9 +40,15 @@ public final class Npz {
             while ((entry = zip.getNextEntry()) != null) {
                 String name = entry.getName().endsWith(".npy")
                         ? entry.getName().substring(0, entry.getName().length() - 4) : entry.getName();
-                arrays.put(name, readNpy(zip.readAllBytes(), file + ":" + entry.getName()));
+                // Read at most the limit: a small zip must not inflate into gigabytes (a zip bomb).
+                byte[] bytes = zip.readNBytes(MAX_ARRAY_BYTES + 1);
+                if (bytes.length > MAX_ARRAY_BYTES) {
+                    throw new StatisticsException(file + ":" + entry.getName() + ": larger than " + MAX_ARRAY_BYTES
+                            + " bytes; refusing to read it");
+                }
+                arrays.put(name, readNpy(bytes, file + ":" + entry.getName()));
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new StatisticsException(file + ": not a readable .npz file (" + e.getMessage() + ")", e);
         }
         if (arrays.isEmpty()) {
@@ -59,15 +67,34 @@ public final class Npz {
     }
 
     static Array readNpy(byte[] bytes, String source) {
+        try {
+            return parseNpy(bytes, source);
+        } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException
+                | java.nio.BufferUnderflowException e) {
+            // Sizes are checked before use; this is the net under that, so no file can escape as a raw error.
+            throw new StatisticsException(source + ": malformed .npy array (" + e + ")");
+        }
+    }
+
+    private static Array parseNpy(byte[] bytes, String source) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (byte b : MAGIC) {
             if (in.remaining() == 0 || in.get() != b) {
                 throw new StatisticsException(source + ": not a .npy array");
             }
         }
+        if (in.remaining() < 4) {
+            throw new StatisticsException(source + ": truncated .npy header");
+        }
         int major = in.get();
         in.get();
+        if (major < 1 || major > 3 || (major > 1 && in.remaining() < 4)) {
+            throw new StatisticsException(source + ": .npy format version " + major + " is not supported");
+        }
         int headerLength = major == 1 ? Short.toUnsignedInt(in.getShort()) : in.getInt();
+        if (headerLength < 0 || headerLength > in.remaining()) {
+            throw new StatisticsException(source + ": .npy header length " + headerLength + " exceeds the file");
+        }
         String header = new String(bytes, in.position(), headerLength, StandardCharsets.ISO_8859_1);
         in.position(in.position() + headerLength);
         Matcher descr = DESCR.matcher(header);
@@ -84,9 +111,24 @@ public final class Npz {
                 .mapToLong(Long::parseLong).toArray();
         long count = 1;
         for (long d : shape) {
-            count *= d;
+            if (d < 0) {
+                throw new StatisticsException(source + ": negative dimension in shape " + shapeMatch.group(1));
+            }
+            count = Math.multiplyExact(count, d);
         }
-        double[] values = new double[Math.toIntExact(count)];
+        int itemSize = switch (descr.group(1)) {
+            case "<f8" -> 8;
+            case "<f4" -> 4;
+            case "|u1" -> 1;
+            default -> throw new StatisticsException(source + ": dtype " + descr.group(1)
+                    + " is not supported (float64, float32 little-endian, or uint8)");
+        };
+        // Checked before anything is allocated: a 100-byte file cannot ask for 16 GB.
+        if (count > Integer.MAX_VALUE - 8 || Math.multiplyExact(count, itemSize) > in.remaining()) {
+            throw new StatisticsException(source + ": shape " + java.util.Arrays.toString(shape) + " needs "
+                    + Math.multiplyExact(count, itemSize) + " bytes, the file holds " + in.remaining());
+        }
+        double[] values = new double[(int) count];
         switch (descr.group(1)) {
             case "<f8" -> in.asDoubleBuffer().get(values);
             case "<f4" -> {
