@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds gantry and puts what the images need under build/docker: every runtime jar of the CLI
 # (which holds all roles), the coordinator's own jars (no engine) and the S3Mock server jar. Then:
-#   docker build -f docker/Dockerfile -t gantry:latest .
-#   docker build -f docker/Dockerfile.coordinator -t gantry-coordinator:latest .
+#   docker build -f docker/Dockerfile -t gantry:0.1.0 .
+#   docker build -f docker/Dockerfile.coordinator -t gantry-coordinator:0.1.0 .
 #   docker compose --profile cpu up -d --scale train-worker-cpu=2
 # --with-host-libs also copies this machine's C++ runtime libraries (libstdc++, libgcc_s, libdl, ...)
 # that libtorch needs, for minimal base images that lack them (the offline local/jre:17 image).
