@@ -1,13 +1,17 @@
 package dev.gantry.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +32,7 @@ public final class LocalObjectStore implements ObjectStore {
         try {
             Path tmp = temporary(target, bytes);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(target.getParent());
         } catch (IOException e) {
             throw new StorageException(location() + ": cannot write " + key + " (" + e.getMessage() + ")", e);
         }
@@ -40,6 +45,7 @@ public final class LocalObjectStore implements ObjectStore {
         try {
             tmp = temporary(target, bytes);
             Files.createLink(target, tmp);
+            syncDirectory(target.getParent());
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
@@ -104,11 +110,30 @@ public final class LocalObjectStore implements ObjectStore {
         return p;
     }
 
+    /**
+     * The bytes in a uniquely named temporary file beside the target, forced to disk before the
+     * caller links or moves it into place: a manifest must never point at data a crash can lose.
+     * The name is random because containers sharing a volume all run as pid 1.
+     */
     private static Path temporary(Path target, byte[] bytes) throws IOException {
         Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
-                + Thread.currentThread().getId());
-        Files.write(tmp, bytes);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
         return tmp;
+    }
+
+    /** Makes a new directory entry durable (Linux: fsync on the directory). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the file itself was synced.
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class LocalCluster implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final S3MockServer s3mock;
     private final String storeRoot;
-    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final Map<String, Process> processes = Collections.synchronizedMap(new LinkedHashMap<>());
     private int trainCount;
     private int evalCount;
 
@@ -119,6 +120,19 @@ public final class LocalCluster implements AutoCloseable {
         return name;
     }
 
+    /** SIGTERM, as docker stop and Kubernetes send it; waits for the process and returns its exit status. */
+    public int stop(String name) throws InterruptedException {
+        Process p = processes.remove(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no process " + name);
+        }
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+        return p.exitValue();
+    }
+
     /** SIGKILL: the process gets no chance to acknowledge, release or flush anything. */
     public void kill(String name) throws InterruptedException {
         Process p = processes.remove(name);
@@ -129,7 +143,15 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public List<String> processNames() {
-        return List.copyOf(processes.keySet());
+        synchronized (processes) {
+            return List.copyOf(processes.keySet());
+        }
+    }
+
+    private List<Process> snapshot() {
+        synchronized (processes) {
+            return List.copyOf(processes.values());
+        }
     }
 
     /** Processes that exited on their own, with their exit status: in a healthy cluster, none. */
@@ -185,10 +207,12 @@ public final class LocalCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : processes.values()) {
+        // A snapshot: close may run from a shutdown hook while the main thread still adds or kills roles.
+        List<Process> running = snapshot();
+        for (Process p : running) {
             p.destroy();  // SIGTERM: workers stop after their current poll
         }
-        for (Process p : processes.values()) {
+        for (Process p : running) {
             try {
                 if (!p.waitFor(20, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor();

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.gantry.training.CheckpointCodec;
 import dev.gantry.checkpoint.CheckpointStore;
-import dev.gantry.training.StateHash;
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
-import dev.gantry.testing.TinySpecs;
-import dev.gantry.testing.cluster.Awaits;
+import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.data.FashionMnist;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
@@ -25,6 +22,10 @@ import dev.gantry.spec.SpecException;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.Stores;
+import dev.gantry.testing.TinySpecs;
+import dev.gantry.testing.cluster.Awaits;
+import dev.gantry.training.CheckpointCodec;
+import dev.gantry.training.StateHash;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
 import dev.gantry.transport.Messages;
@@ -285,8 +286,22 @@ class LocalClusterTest {
         assertEquals(TrialState.Phase.DONE, await.finished(after, 1).get(0).getPhase(), "the workers take new tasks");
     }
 
-
-
+    /** docker stop / Kubernetes: SIGTERM hands the task in flight back at once and closes cleanly. */
+    @Test
+    void aWorkerStoppedWithSigtermHandsItsTaskBack() throws Exception {
+        String id = client.submit(TinySpecs.cluster("sigterm", 1_000_000, 4, 8, """
+                segmentSteps: 1000000
+                evaluation: {finalStep: false}
+                """), "sigterm.yaml", null);
+        String worker = await.progress(id + "-t000", p -> p.getStep() > 0).getWorkerId();
+        assertEquals(143, cluster.stop(worker), "the JVM's status after SIGTERM");
+        await.logLine(worker, "stopping: handing back");
+        String other = await.progress(id + "-t000", p -> !p.getWorkerId().equals(worker)).getWorkerId();
+        assertTrue(!other.equals(worker), "another worker took the segment");
+        client.cancel(id, "test: done");
+        await.trial(id + "-t000", t -> t.getPhase() == TrialState.Phase.CANCELLED);
+        cluster.addTrainWorker();  // two training workers again for the other tests
+    }
 
 
     private static Stores stores() {
@@ -295,8 +310,8 @@ class LocalClusterTest {
 
     private static boolean committed(TrialState t, long step) {
         try (Stores stores = stores()) {
-            Stores.Location at = stores.locate(t.getSettings().getCheckpointRoot() + t.getTrial().getTrialId()
-                    + String.format("/step-%08d/", step));
+            Stores.Location at = stores.locate(ClusterLayout.checkpointUri(t.getSettings().getCheckpointRoot(),
+                    t.getTrial().getTrialId(), step));
             return new CheckpointStore(at.store()).exists(at.keyPrefix());
         }
     }

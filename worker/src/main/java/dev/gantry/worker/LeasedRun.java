@@ -1,5 +1,6 @@
 package dev.gantry.worker;
 
+import dev.gantry.transport.Messages;
 import dev.gantry.transport.TaskQueue;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -8,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -19,14 +21,44 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class LeasedRun {
     private LeasedRun() {}
 
+    /** The task's lock was lost (a renewal failed): the broker may have given it to another worker. */
+    static final class LostLockException extends Exception {
+        LostLockException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The worker is shutting down (SIGTERM) and gave up the task it was running. */
+    static final class AbandonedException extends Exception {
+        AbandonedException(String message) {
+            super(message);
+        }
+    }
+
+    /** @param stopping polled while the work runs: when true the work is cancelled and the task handed back */
     static <T> T run(ExecutorService computeThread, Callable<T> work, TaskQueue queue,
-            ConsumerRecord<String, byte[]> record, Duration renewEvery) throws Exception {
+            ConsumerRecord<String, byte[]> record, Duration renewEvery, BooleanSupplier stopping) throws Exception {
         Future<T> future = computeThread.submit(work);
+        long pollMs = Math.min(renewEvery.toMillis(), 500);
+        long lastRenew = System.nanoTime();
         while (true) {
             try {
-                return future.get(renewEvery.toMillis(), TimeUnit.MILLISECONDS);
+                return future.get(pollMs, TimeUnit.MILLISECONDS);
             } catch (TimeoutException stillRunning) {
-                queue.holdOn(record);
+                if (stopping.getAsBoolean()) {
+                    future.cancel(true);
+                    throw new AbandonedException("stopping: handing back " + Messages.where(record));
+                }
+                if (System.nanoTime() - lastRenew >= renewEvery.toNanos()) {
+                    try {
+                        queue.holdOn(record);
+                    } catch (RuntimeException e) {
+                        // Not ours any more: stop the work so an orphan never commits beside the redelivered copy.
+                        future.cancel(true);
+                        throw new LostLockException("lost the lock on " + Messages.where(record) + ": " + e.getMessage(), e);
+                    }
+                    lastRenew = System.nanoTime();
+                }
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof Exception ex) {
                     throw ex;

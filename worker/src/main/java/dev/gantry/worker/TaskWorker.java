@@ -105,11 +105,17 @@ final class TaskWorker<T, R> implements AutoCloseable {
             return;
         }
         try {
-            R result = LeasedRun.run(computeThread, () -> role.run(t), queue, record, LeasedRun.renewInterval(queue));
+            R result = LeasedRun.run(computeThread, () -> role.run(t), queue, record, LeasedRun.renewInterval(queue),
+                    stopping::get);
             role.succeeded(t, result, record);
             queue.done(record);
         } catch (InterruptedException e) {
             throw e;
+        } catch (LeasedRun.LostLockException e) {
+            log.warn("{}; its work was stopped and nothing is answered", e.getMessage());
+        } catch (LeasedRun.AbandonedException e) {
+            log.info("{}", e.getMessage());
+            queue.retryLater(record);  // another worker takes it now, not when the lock runs out
         } catch (Exception e) {
             answerFailure(record, t, delivery, e);
         }

@@ -77,7 +77,9 @@ public final class TrainingWorker implements AutoCloseable {
         public SegmentRunner.Outcome run(Received received) {
             TrainingTask task = received.task();
             String trialId = task.getTrial().getTrialId();
-            return runner.run(task, progress(task), () -> cancellations.isCancelled(trialId));
+            // Interrupted when the worker gave the task up (lost lock, SIGTERM): stop after this step, commit nothing.
+            return runner.run(task, progress(task),
+                    () -> cancellations.isCancelled(trialId) || Thread.currentThread().isInterrupted());
         }
 
         @Override

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,6 +75,9 @@ public final class WorkerCommand implements Callable<Integer> {
                     "any metric is published (default: $GANTRY_INCEPTION_REFERENCE, else <file>.reference.npz)"})
     String inceptionReference;
 
+    /** How long SIGTERM waits for the worker to hand back its task and close (Kubernetes' default grace is 30 s). */
+    static final int SHUTDOWN_GRACE_SECONDS = 25;
+
     public static void main(String[] args) {
         System.exit(Commands.execute(new WorkerCommand(), ClusterOptions.CONNECTION_ERRORS, args));
     }
@@ -100,20 +105,42 @@ public final class WorkerCommand implements Callable<Integer> {
                 checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
                 throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed");
             }
+            CountDownLatch closed = new CountDownLatch(1);
             try (TrainingWorker worker = new TrainingWorker(settings)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+                Runtime.getRuntime().addShutdownHook(gracefulStop(worker::stop, closed));
                 worker.run();
+            } finally {
+                closed.countDown();
             }
             return ExitStatus.OK;
         }
+        CountDownLatch closed = new CountDownLatch(1);
         try (EvalWorker worker = new EvalWorker(settings)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
+            Runtime.getRuntime().addShutdownHook(gracefulStop(worker::stop, closed));
             worker.run();
             if (worker.refusal().isPresent()) {
                 throw new ExitException(ExitStatus.NUMERICS, "refusing to evaluate: " + worker.refusal().get().getMessage());
             }
+        } finally {
+            closed.countDown();
         }
         return ExitStatus.OK;
+    }
+
+    /**
+     * SIGTERM (docker stop, Kubernetes): stop taking tasks, hand back the one in flight, let the
+     * queue and the producer close (acknowledgements committed, sends flushed); the JVM exits once
+     * the worker is closed, or after the grace period.
+     */
+    private static Thread gracefulStop(Runnable stop, CountDownLatch closed) {
+        return new Thread(() -> {
+            stop.run();
+            try {
+                closed.await(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "gantry-graceful-stop");
     }
 
     private static String orEnv(String flag, String variable) {
