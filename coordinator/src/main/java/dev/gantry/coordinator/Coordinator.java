@@ -17,17 +17,23 @@ import dev.gantry.storage.S3ObjectStore;
 import dev.gantry.storage.StoreUri;
 import dev.gantry.storage.Stores;
 import dev.gantry.transport.Messages;
-import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.TopicSetup;
 import dev.gantry.transport.Topics;
+import dev.gantry.transport.TransactionalPublisher;
+import dev.gantry.transport.TransportException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -36,9 +42,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator process: rebuilds its view from the compacted trial-state topic, then
  * consumes commands, checkpoint events, evaluation results, failures and progress, and
- * publishes what {@link TrialScheduler} decides. Input offsets are committed only after the
- * outputs are on the broker, and every decision is idempotent, so a crash at any point loses
- * nothing: the restarted coordinator re-reads what it had not committed and decides the same.
+ * publishes what {@link TrialScheduler} decides. Each batch is one Kafka transaction: its tasks,
+ * its trial states and the input offsets that produced them commit together or not at all, so a
+ * crash, an unreachable partition or a rejected record loses nothing and duplicates nothing;
+ * readers see only committed transactions. The fixed transactional id fences a second or zombie
+ * coordinator: the older one's next commit fails and it exits. Retention deletes checkpoints only
+ * after the transaction that dropped them committed.
  */
 public final class Coordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
@@ -46,15 +55,20 @@ public final class Coordinator implements AutoCloseable {
             Topics.EVAL_RESULTS, Topics.TASK_FAILURES, Topics.WORKER_PROGRESS);
 
     private final CoordinatorSettings settings;
-    private final TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
-    private final Publisher publisher;
+    /** Kafka's transactional id: one coordinator per cluster; a new one fences the old. */
+    static final String TRANSACTIONAL_ID = "gantry-coordinator";
+
+    private TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
+    private final TransactionalPublisher publisher;
     private final Stores stores;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public Coordinator(CoordinatorSettings settings) {
         this.settings = settings;
         TopicSetup.ensure(settings.kafka(), settings.layout());
-        publisher = new Publisher(settings.kafka(), "gantry-coordinator");
+        // Before the rebuild: fencing any earlier coordinator aborts its open transaction, so the
+        // states read next are all the states there will ever be from it.
+        publisher = new TransactionalPublisher(settings.kafka(), TRANSACTIONAL_ID);
         stores = new Stores(settings.s3());
         StoreUri root = StoreUri.parse(settings.storeRoot());
         if (root.isS3()) {
@@ -68,6 +82,7 @@ public final class Coordinator implements AutoCloseable {
 
     /** Reads the compacted trial-state topic to its end: the state the previous coordinator left. */
     private void rebuild() {
+        scheduler = new TrialScheduler(System::currentTimeMillis);
         int[] restored = {0};
         TopicReplay.replay(settings.kafka(), "gantry-coordinator-rebuild", List.of(Topics.TRIAL_STATE), r -> {
             try {
@@ -87,6 +102,7 @@ public final class Coordinator implements AutoCloseable {
                 "group.protocol", "consumer",
                 "client.id", "gantry-coordinator",
                 "enable.auto.commit", "false",
+                "isolation.level", "read_committed",
                 "auto.offset.reset", "earliest",
                 "max.poll.records", "500")), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(INPUTS);
@@ -99,10 +115,57 @@ public final class Coordinator implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> r : records) {
                     merge(actions, handle(r));
                 }
-                apply(actions);
-                consumer.commitSync();
+                try {
+                    publisher.commit(outputs(actions), nextOffsets(records), consumer.groupMetadata());
+                } catch (TransactionalPublisher.FencedException e) {
+                    throw e;  // another coordinator runs: this one must write nothing more
+                } catch (TransportException e) {
+                    // Nothing of the batch is visible and its inputs will come again: forget what was decided.
+                    log.warn("{}; rebuilding from trial-state and reading the batch again", e.getMessage());
+                    rebuild();
+                    rewind(consumer);
+                    continue;
+                }
+                for (CheckpointRef c : actions.deletions) {
+                    delete(c);  // only after the states that dropped them are committed
+                }
             }
         }
+    }
+
+    /** Back to the committed offsets of every assigned partition, so an aborted batch is read again. */
+    private static void rewind(KafkaConsumer<String, byte[]> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+        for (TopicPartition tp : assigned) {
+            OffsetAndMetadata at = committed.get(tp);
+            if (at != null) {
+                consumer.seek(tp, at);
+            } else {
+                consumer.seekToBeginning(List.of(tp));
+            }
+        }
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<String, byte[]>> list = records.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+        }
+        return offsets;
+    }
+
+    /** Tasks first, then states: in one transaction the order matters only to readers of one partition. */
+    private static List<TransactionalPublisher.Output> outputs(Actions actions) {
+        List<TransactionalPublisher.Output> out = new ArrayList<>();
+        for (TrainingTask task : actions.tasks) {
+            out.add(new TransactionalPublisher.Output(Topics.TRAINING_TASKS, task.getTrial().getTrialId(), task));
+        }
+        for (TrialState state : actions.states) {
+            out.add(new TransactionalPublisher.Output(Topics.TRIAL_STATE, state.getTrial().getTrialId(), state));
+        }
+        return out;
     }
 
     public void stop() {
@@ -171,21 +234,6 @@ public final class Coordinator implements AutoCloseable {
         into.tasks.addAll(from.tasks);
         into.states.addAll(from.states);
         into.deletions.addAll(from.deletions);
-    }
-
-    /** Tasks, flush, states, flush: a stored state never refers to a task that was not sent. */
-    private void apply(Actions actions) {
-        for (TrainingTask task : actions.tasks) {
-            publisher.send(Topics.TRAINING_TASKS, task.getTrial().getTrialId(), task);
-        }
-        publisher.flush();
-        for (TrialState state : actions.states) {
-            publisher.send(Topics.TRIAL_STATE, state.getTrial().getTrialId(), state);
-        }
-        publisher.flush();
-        for (CheckpointRef c : actions.deletions) {
-            delete(c);
-        }
     }
 
     /** Retention: the manifest goes first, so a half-deleted checkpoint is simply not a checkpoint. */

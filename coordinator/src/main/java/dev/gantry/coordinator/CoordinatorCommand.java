@@ -6,6 +6,7 @@ import dev.gantry.config.ExitStatus;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.transport.ClusterOptions;
 import dev.gantry.transport.TopicSetup;
+import dev.gantry.transport.TransactionalPublisher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,6 +57,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         try (Coordinator coordinator = new Coordinator(settings())) {
             Runtime.getRuntime().addShutdownHook(new Thread(coordinator::stop));
             coordinator.run();
+        } catch (TransactionalPublisher.FencedException e) {
+            throw new ExitException(ExitStatus.FENCED, "coordinator: " + e.getMessage() + "; exiting");
         }
         return ExitStatus.OK;
     }

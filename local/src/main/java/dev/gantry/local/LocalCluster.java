@@ -9,6 +9,7 @@ import dev.gantry.worker.WorkerCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -104,7 +105,12 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public void startCoordinator() throws IOException {
-        spawn("coordinator", CoordinatorCommand.class.getName(), List.of("--bootstrap", kafka.bootstrapServers(),
+        startCoordinator("coordinator");
+    }
+
+    /** Another coordinator process (tests of fencing: the newest one takes over). */
+    public void startCoordinator(String name) throws IOException {
+        spawn(name, CoordinatorCommand.class.getName(), List.of("--bootstrap", kafka.bootstrapServers(),
                 "--store", storeRoot, "--partitions", "2", "--lock-ms", String.valueOf(options.lockMs())));
     }
 
@@ -130,6 +136,16 @@ public final class LocalCluster implements AutoCloseable {
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
         }
+        return p.exitValue();
+    }
+
+    /** Waits until a process exits on its own and forgets it; its exit status. */
+    public int awaitExit(String name, Duration limit) throws InterruptedException {
+        Process p = processes.get(name);
+        if (p == null || !p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not exit within " + limit);
+        }
+        processes.remove(name);
         return p.exitValue();
     }
 

@@ -286,6 +286,35 @@ class LocalClusterTest {
         assertEquals(TrialState.Phase.DONE, await.finished(after, 1).get(0).getPhase(), "the workers take new tasks");
     }
 
+    /**
+     * A second coordinator fences the first through the transactional id: the first exits at its
+     * next commit, nothing it decided after that appears, and no trial state moves backwards.
+     */
+    @Test
+    void aSecondCoordinatorFencesTheFirstAndNoStateMovesBackwards() throws Exception {
+        String id = client.submit(TinySpecs.cluster("fenced", 12, 4, 8, "segmentSteps: 2\nevaluation: {finalStep: false}\n"),
+                "fenced.yaml", null);
+        await.trial(id + "-t000", t -> t.getStep() >= 2);
+        String second = "coordinator-" + System.nanoTime();
+        cluster.startCoordinator(second);
+        String first = cluster.processNames().stream().filter(n -> n.startsWith("coordinator") && !n.equals(second))
+                .findFirst().orElseThrow();
+        assertEquals(4, cluster.awaitExit(first, LIMIT), "the fenced coordinator exits with status 4");
+        await.logLine(first, "took over");
+        assertEquals(TrialState.Phase.DONE, await.finished(id, 1).get(0).getPhase());
+        List<Long> steps = new ArrayList<>();
+        TopicReplay.replay(cluster.kafka(), "test-fence-reader", List.of(Topics.TRIAL_STATE), r -> {
+            if (r.key() != null && r.key().startsWith(id + "-t")) {
+                steps.add(Messages.decode(r, TrialState.parser(), "TrialState").getStep());
+            }
+        });
+        for (int i = 1; i < steps.size(); i++) {
+            assertTrue(steps.get(i) >= steps.get(i - 1), "trial-state moved backwards: " + steps);
+        }
+        cluster.kill(second);
+        cluster.startCoordinator();  // the usual name again, for the other tests
+    }
+
     /** docker stop / Kubernetes: SIGTERM hands the task in flight back at once and closes cleanly. */
     @Test
     void aWorkerStoppedWithSigtermHandsItsTaskBack() throws Exception {

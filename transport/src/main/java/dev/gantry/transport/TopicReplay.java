@@ -25,7 +25,9 @@ public final class TopicReplay {
     /** A consumer assigned every partition of {@code topics}, each at its first offset. */
     public static KafkaConsumer<String, byte[]> fromBeginning(KafkaSettings settings, String clientId, List<String> topics) {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.properties(Map.of(
-                "client.id", clientId, "enable.auto.commit", "false")), new StringDeserializer(), new ByteArrayDeserializer());
+                "client.id", clientId, "enable.auto.commit", "false",
+                // the coordinator writes in transactions: never show an aborted or unfinished one
+                "isolation.level", "read_committed")), new StringDeserializer(), new ByteArrayDeserializer());
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {

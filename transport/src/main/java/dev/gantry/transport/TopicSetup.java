@@ -81,7 +81,8 @@ public final class TopicSetup {
                         set("share.auto.offset.reset", "earliest"),
                         set("share.record.lock.duration.ms", String.valueOf(layout.lockDurationMs())),
                         set("share.renew.acknowledge.enable", "true"),
-                        set("share.delivery.count.limit", String.valueOf(DELIVERY_LIMIT)));
+                        set("share.delivery.count.limit", String.valueOf(DELIVERY_LIMIT)),
+                        set("share.isolation.level", "read_committed"));
                 admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), ops))
                         .all().get(60, TimeUnit.SECONDS);
             }
