@@ -184,7 +184,7 @@ public final class LocalCluster implements AutoCloseable {
     private List<String> workerArgs(String role, String name) {
         return List.of(role, "--bootstrap", kafka.bootstrapServers(), "--worker-id", name,
                 "--threads", String.valueOf(options.workerThreads()), "--cache", options.cacheDir().toString(),
-                "--featurenet", options.featurenetDir().toString(), "--progress-ms", "1000");
+                "--featurenet", options.featurenetDir().toString(), "--progress-ms", "1000", "--store-root", storeRoot);
     }
 
     private void spawn(String name, String mainClass, List<String> args) throws IOException {

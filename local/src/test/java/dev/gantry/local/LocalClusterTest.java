@@ -15,6 +15,7 @@ import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.spec.ExperimentSpec;
@@ -32,6 +33,7 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -159,6 +161,50 @@ class LocalClusterTest {
         }
         assertEquals(uninterrupted, hashOf(done.getLatest().getUri()),
                 "a killed worker's segment, redone elsewhere, gives the same bits as one straight run");
+    }
+
+    /** A forged task pointing outside the store root is refused with a failure naming the field; nothing is written there. */
+    @Test
+    void aTaskNamingAPlaceOutsideTheStoreRootsIsRefused() throws Exception {
+        Path outside = dir.resolve("outside");
+        String id = client.submit(TinySpecs.cluster("honest", 2, 4, 8, "evaluation: {finalStep: false}\n"), "h.yaml", null);
+        await.finished(id, 1);
+        TrainingTask honest = tasksOf(id + "-t000").get(0);
+        TrainingTask forged = honest.toBuilder().setTaskId("forged@0-2")
+                .setTrial(honest.getTrial().toBuilder().setTrialId("forged-t000"))
+                .setCheckpointUriPrefix(outside.toAbsolutePath() + "/").build();
+        try (Publisher publisher = new Publisher(cluster.kafka(), "test")) {
+            publisher.sendAndWait(Topics.TRAINING_TASKS, "forged-t000", forged);
+        }
+        TaskFailure failure = awaitFailure("forged@0-2");
+        assertTrue(failure.getReason().contains("checkpoint_uri_prefix") && failure.getReason().contains("outside"),
+                failure.getReason());
+        assertEquals(TaskFailure.Kind.BAD_TASK, failure.getKind());
+        assertTrue(!Files.exists(outside), "nothing written outside the store root");
+        assertEquals(TrialState.Phase.DONE, view.catchUp().trial(id + "-t000").orElseThrow().getPhase(),
+                "the honest trial is untouched");
+    }
+
+    private static TaskFailure awaitFailure(String taskId) throws Exception {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<TaskFailure> found = new ArrayList<>();
+            TopicReplay.replay(cluster.kafka(), "test-failures", List.of(Topics.TASK_FAILURES), r -> {
+                try {
+                    TaskFailure f = Messages.decode(r, TaskFailure.parser(), "TaskFailure");
+                    if (f.getTaskId().equals(taskId)) {
+                        found.add(f);
+                    }
+                } catch (RuntimeException malformed) {
+                    // other tests put garbage on this topic
+                }
+            });
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            view.poll(Duration.ofMillis(500));  // the pause between replays
+        }
+        throw new AssertionError("no failure published for " + taskId);
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
 import dev.gantry.spec.PlanLoader;
+import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.TrainingState;
@@ -71,12 +72,19 @@ final class EvaluationRunner implements AutoCloseable {
             throw new BadTaskException("evaluation " + task.getTaskId() + ": samples_per_class " + task.getSamplesPerClass()
                     + " must be 0 (the real counts) or 2.." + PlanLoader.MAX_SAMPLES_PER_CLASS);
         }
+        StoreRoots roots = settings.storeRoots();
+        roots.require(task.getCheckpoint().getUri(), "evaluation " + task.getTaskId() + " checkpoint.uri");
+        if (!task.getStatsRoot().isEmpty()) {
+            roots.require(task.getStatsRoot(), "evaluation " + task.getTaskId() + " stats_root");
+        }
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
         Map<String, byte[]> files = new CheckpointStore(at.store()).read(at.keyPrefix());
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = CheckpointCodec.decode(files, manager, task.getCheckpoint().getUri())) {
             DatasetSpec ds = state.spec().dataset();
+            ds.path().filter(p -> p.contains("://"))
+                    .ifPresent(p -> roots.require(p, "evaluation " + task.getTaskId() + " spec dataset.path"));
             DatasetSpec realSpec = new DatasetSpec(ds.kind(), ds.path(), task.getSplit(), ds.channels());
             int size = state.modelConfig().imageSize();
             ClassStatistics real = reference(realSpec, size, extractor, task.getStatsRoot());

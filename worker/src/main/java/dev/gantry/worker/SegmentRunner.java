@@ -15,6 +15,7 @@ import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.storage.StorageException;
+import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.StepStats;
@@ -54,11 +55,13 @@ final class SegmentRunner {
     }
 
     private final Stores stores;
+    private final StoreRoots roots;
     private final Path datasetCache;
     private final Map<String, LabeledImages> datasets = new HashMap<>();
 
-    SegmentRunner(Stores stores, Path datasetCache) {
+    SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
         this.stores = stores;
+        this.roots = roots;
         this.datasetCache = datasetCache;
     }
 
@@ -75,6 +78,12 @@ final class SegmentRunner {
             throw new CheckpointException("task " + task.getTaskId() + ": its spec hashes to " + spec.trajectoryHash()
                     + " but the task says " + task.getSpecHash());
         }
+        roots.require(task.getCheckpointUriPrefix(), "task " + task.getTaskId() + " checkpoint_uri_prefix");
+        if (task.hasStart()) {
+            roots.require(task.getStart().getUri(), "task " + task.getTaskId() + " start.uri");
+        }
+        spec.dataset().path().filter(p -> p.contains("://"))
+                .ifPresent(p -> roots.require(p, "task " + task.getTaskId() + " spec dataset.path"));
         String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());

@@ -54,7 +54,7 @@ public final class TrainingWorker implements AutoCloseable {
 
         Segments(TaskWorker.Context context) {
             this.context = context;
-            runner = new SegmentRunner(context.stores(), context.settings().cacheDir());
+            runner = new SegmentRunner(context.stores(), context.settings().storeRoots(), context.settings().cacheDir());
             cancellations = new CancellationWatch(context.settings().kafka(), context.settings().workerId());
             log.info("training worker {} waiting for tasks on {}", context.settings().workerId(), Topics.TRAINING_TASKS);
         }

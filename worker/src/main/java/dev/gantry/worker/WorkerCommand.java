@@ -9,11 +9,13 @@ import dev.gantry.runtime.EngineSetup;
 import dev.gantry.selftest.Check;
 import dev.gantry.selftest.SelfTest;
 import dev.gantry.storage.S3Settings;
+import dev.gantry.storage.StoreRoots;
 import dev.gantry.transport.ClusterOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -78,6 +80,12 @@ public final class WorkerCommand implements Callable<Integer> {
     /** How long SIGTERM waits for the worker to hand back its task and close (Kubernetes' default grace is 30 s). */
     static final int SHUTDOWN_GRACE_SECONDS = 25;
 
+    @Option(names = "--store-root", paramLabel = "URI",
+            description = {"a store root this worker may read and write (repeatable): s3://bucket/prefix/ or a directory;",
+                    "storage URIs in messages outside them are refused (default: $GANTRY_STORE_ROOTS, comma-separated,",
+                    "else $GANTRY_STORE)"})
+    List<String> storeRoots;
+
     public static void main(String[] args) {
         System.exit(Commands.execute(new WorkerCommand(), ClusterOptions.CONNECTION_ERRORS, args));
     }
@@ -92,7 +100,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 Duration.ofMillis(progressMs), maxDeliveries,
                 featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
                 orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
-                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"));
+                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()));
     }
 
     @Override
@@ -141,6 +149,18 @@ public final class WorkerCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "gantry-graceful-stop");
+    }
+
+    private List<String> roots() {
+        if (storeRoots != null && !storeRoots.isEmpty()) {
+            return storeRoots;
+        }
+        String list = System.getenv("GANTRY_STORE_ROOTS");
+        if (list != null && !list.isBlank()) {
+            return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+        String store = System.getenv("GANTRY_STORE");
+        return store == null || store.isBlank() ? List.of() : List.of(store);
     }
 
     private static String orEnv(String flag, String variable) {

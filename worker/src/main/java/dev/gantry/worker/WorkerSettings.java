@@ -2,6 +2,7 @@ package dev.gantry.worker;
 
 import dev.gantry.cluster.CacheLayout;
 import dev.gantry.storage.S3Settings;
+import dev.gantry.storage.StoreRoots;
 import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.TopicSetup;
 import java.nio.file.Path;
@@ -20,10 +21,11 @@ import java.time.Duration;
  * @param inceptionSha256 the published file's SHA-256, or null (then its metrics are not plain FID)
  * @param inceptionReference PyTorch's features of fixed images for that file (.npz), or null: the
  *     self-test's reference (a local Inception file's {@code <file>.reference.npz} is found without it)
+ * @param storeRoots where this worker may read and write: every storage URI in a message is checked
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
-        String inceptionReference) {
+        String inceptionReference, StoreRoots storeRoots) {
     public WorkerSettings {
         if (workerId == null || !workerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("worker id '" + workerId + "': 1-64 letters, digits, '.', '_' or '-'");
