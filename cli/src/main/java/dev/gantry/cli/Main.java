@@ -4,6 +4,7 @@ import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.config.Commands;
 import dev.gantry.coordinator.CoordinatorCommand;
 import dev.gantry.data.DatasetException;
+import dev.gantry.data.DatasetUnavailableException;
 import dev.gantry.evaluation.StatisticsException;
 import dev.gantry.storage.StorageException;
 import dev.gantry.transport.ClusterOptions;
@@ -26,7 +27,7 @@ public final class Main implements Runnable {
 
     /** Errors whose message tells the user what to fix (the file, field or connection): printed once, exit 2. */
     private static final List<Class<? extends Exception>> USERS_TO_FIX = Stream.concat(
-            ClusterOptions.CONNECTION_ERRORS.stream(), Stream.of(CheckpointException.class, DatasetException.class,
+            ClusterOptions.CONNECTION_ERRORS.stream(), Stream.of(CheckpointException.class, DatasetException.class, DatasetUnavailableException.class,
                     StatisticsException.class, StorageException.class)).toList();
 
     @CommandLine.Spec

@@ -78,7 +78,7 @@ public final class FashionMnist {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                throw new DatasetException("Fashion-MNIST not found in " + DEBIAN_DIR + " and the download from "
+                throw new DatasetUnavailableException("Fashion-MNIST not found in " + DEBIAN_DIR + " and the download from "
                         + DOWNLOAD_BASE + " failed (" + e.getMessage() + "). Install it with: apt-get install "
                         + APT_PACKAGE + ", or set dataset.path", e);
             }
@@ -99,18 +99,25 @@ public final class FashionMnist {
     private static void download(IdxFile f, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path target = dir.resolve(f.name() + ".gz");
-        Path partial = dir.resolve(f.name() + ".gz.part");
+        // Several workers on one machine may download at once: each into its own file, renamed atomically.
+        Path partial = dir.resolve(f.name() + ".gz.part-" + java.util.UUID.randomUUID());
         HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(java.time.Duration.ofSeconds(20)).build();
         HttpResponse<Path> response = client.send(HttpRequest.newBuilder(URI.create(DOWNLOAD_BASE + f.name() + ".gz"))
                 .build(), HttpResponse.BodyHandlers.ofFile(partial));
-        if (response.statusCode() != 200) {
+        try {
+            if (response.statusCode() != 200) {
+                throw new IOException("HTTP " + response.statusCode() + " for " + f.name());
+            }
+            readVerified(new IdxFile(f.name() + ".gz", f.sha256()), partial);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
             Files.deleteIfExists(partial);
-            throw new IOException("HTTP " + response.statusCode() + " for " + f.name());
         }
-        readVerified(new IdxFile(f.name() + ".gz.part", f.sha256()), partial);
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
     }
+
+    /** No Fashion-MNIST IDX file is larger (train images: 47,040,016 bytes). */
+    static final int MAX_IDX_BYTES = 64 << 20;
 
     private static byte[] readVerified(Path dir, IdxFile f) {
         Path path = find(dir, f);
@@ -123,9 +130,12 @@ public final class FashionMnist {
     private static byte[] readVerified(IdxFile f, Path path) {
         byte[] bytes;
         try (InputStream raw = Files.newInputStream(path);
-                InputStream in = path.toString().endsWith(".gz") || path.toString().endsWith(".gz.part")
-                        ? new GZIPInputStream(raw) : raw) {
-            bytes = in.readAllBytes();
+                InputStream in = path.getFileName().toString().contains(".gz") ? new GZIPInputStream(raw) : raw) {
+            // The largest file (train images) is 47 MB: a file that inflates past the limit is refused unread.
+            bytes = in.readNBytes(MAX_IDX_BYTES + 1);
+            if (bytes.length > MAX_IDX_BYTES) {
+                throw new DatasetException(path + ": larger than " + MAX_IDX_BYTES + " bytes once decompressed; not Fashion-MNIST");
+            }
         } catch (IOException e) {
             throw new DatasetException(path + ": cannot read (" + e.getMessage() + ")", e);
         }

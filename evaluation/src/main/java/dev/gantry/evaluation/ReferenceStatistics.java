@@ -19,18 +19,42 @@ public final class ReferenceStatistics {
     private ReferenceStatistics() {}
 
     /**
-     * The cache directory name for a (dataset, split, extractor, size) key. The extractor is named
-     * by id and weights: statistics from one fmnist-cnn-v1 training, read against features of
-     * another, put a good generator at the FID of noise.
+     * The cache directory name for statistics of {@code data} under {@code extractor}. The
+     * extractor is named by id and weights (statistics from one fmnist-cnn-v1 training, read
+     * against features of another, put a good generator at the FID of noise), and the images by a
+     * hash of their content: two data sets under one name (a CIFAR-10 directory holding something
+     * else, an image folder whose files changed) never share statistics.
      */
-    public static String key(String datasetName, FeatureExtractor extractor, int imageSize) {
-        return (datasetName + "-" + extractor.id() + "-" + extractor.weightsSha256().substring(0, 12) + "-" + imageSize)
-                .replaceAll("[^A-Za-z0-9._-]", "_");
+    public static String key(LabeledImages data, FeatureExtractor extractor) {
+        return (data.name() + "-" + extractor.id() + "-" + extractor.weightsSha256().substring(0, 12) + "-" + data.size()
+                + "-" + contentSha256(data).substring(0, 12)).replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** SHA-256 of the images as the extractor sees them: shape, class names, labels and pixels. */
+    public static String contentSha256(LabeledImages data) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            digest.update((data.count() + "x" + data.channels() + "x" + data.size() + "x" + data.size() + ";"
+                    + String.join(",", data.classNames()) + ";").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(4 * data.labels().length);
+            labels.asIntBuffer().put(data.labels());
+            digest.update(labels.array());
+            digest.update(data.pixels());
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static ClassStatistics loadOrCompute(LabeledImages data, FeatureExtractor extractor, Path cacheRoot)
             throws IOException {
-        Path dir = cacheRoot.resolve(key(data.name(), extractor, data.size()));
+        return loadOrCompute(data, extractor, cacheRoot, key(data, extractor));
+    }
+
+    /** As {@link #loadOrCompute(LabeledImages, FeatureExtractor, Path)} with its {@link #key} already known. */
+    public static ClassStatistics loadOrCompute(LabeledImages data, FeatureExtractor extractor, Path cacheRoot, String key)
+            throws IOException {
+        Path dir = cacheRoot.resolve(key);
         List<String> names = data.classNames();
         if (Files.isRegularFile(dir.resolve("all.npz"))) {
             Map<String, GaussianStats> perClass = new LinkedHashMap<>();

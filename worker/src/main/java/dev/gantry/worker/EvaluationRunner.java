@@ -121,7 +121,7 @@ final class EvaluationRunner implements AutoCloseable {
         }
         LabeledImages data = Datasets.open(spec, size, cache().fashionMnistDownloads());
         Path localRoot = cache().statistics();
-        String key = ReferenceStatistics.key(data.name(), extractor, data.size());
+        String key = ReferenceStatistics.key(data, extractor);
         Path local = localRoot.resolve(key);
         Stores.Location shared = statsRoot.isEmpty() ? null : stores.locate(statsRoot);
         String prefix = shared == null ? null : shared.keyPrefix() + key + "/";
@@ -138,7 +138,7 @@ final class EvaluationRunner implements AutoCloseable {
             }
             log.info("reference statistics {} from {}", key, statsRoot);
         }
-        cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot);
+        cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot, key);
         if (shared != null && shared.store().get(prefix + "all.npz").isEmpty()) {
             try (var files = Files.list(local)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("class-")).sorted().toList()) {

@@ -13,6 +13,7 @@ import dev.gantry.failure.PermanentException;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentSpec;
+import dev.gantry.spec.SpecException;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.storage.StorageException;
 import dev.gantry.storage.StoreRoots;
@@ -134,7 +135,8 @@ final class SegmentRunner {
             Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix(),
                     new CheckpointStore.Expected(task.getFromStep(), task.getSpecHash(), task.getStart().getManifestSha256()));
             state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
-        } catch (CheckpointException e) {
+        } catch (CheckpointException | SpecException e) {
+            // A spec that no longer parses inside a verified checkpoint is a damaged checkpoint, not a bad task.
             throw new UnusableStartException(e.getMessage(), e);
         }
         if (state.step() != task.getFromStep() || !state.spec().trajectoryHash().equals(task.getSpecHash())) {

@@ -80,9 +80,15 @@ class FashionFeatureNetTest {
                 NDManager manager = NDManager.newBaseManager()) {
             ClassStatistics real = ReferenceStatistics.loadOrCompute(test, net, dir.resolve("cache"));
             assertTrue(Files.isRegularFile(dir.resolve("cache").resolve(
-                    ReferenceStatistics.key(test.name(), net, 32)).resolve("all.npz")));
-            assertTrue(ReferenceStatistics.key(test.name(), net, 32).contains(net.weightsSha256().substring(0, 12)),
+                    ReferenceStatistics.key(test, net)).resolve("all.npz")));
+            assertTrue(ReferenceStatistics.key(test, net).contains(net.weightsSha256().substring(0, 12)),
                     "statistics of other weights under the same extractor id are never reused");
+            byte[] changed = test.pixels().clone();
+            changed[12345] ^= 1;
+            LabeledImages sameName = new LabeledImages(test.name(), test.count(), test.channels(), test.size(), changed,
+                    test.labels(), test.classNames());
+            assertTrue(!ReferenceStatistics.key(test, net).equals(ReferenceStatistics.key(sameName, net)),
+                    "other images under the same data set name get other statistics");
             ClassStatistics cached = ReferenceStatistics.loadOrCompute(test, net, dir.resolve("cache"));
             org.junit.jupiter.api.Assertions.assertArrayEquals(real.all().mu(), cached.all().mu(), "cache round trip");
             org.junit.jupiter.api.Assertions.assertArrayEquals(real.all().sigma(), cached.all().sigma());
