@@ -64,7 +64,9 @@ public final class TopicSetup {
                 if (!existing.contains(topic)) {
                     int partitions = Topics.WORK_QUEUES.contains(topic) ? 1 : layout.partitions();
                     NewTopic t = new NewTopic(topic, partitions, layout.replicationFactor());
-                    if (topic.equals(Topics.TRIAL_STATE)) {
+                    // What views replay from the beginning is compacted, so reading it stays bounded by what
+                    // exists (trials, results) rather than by everything that ever happened.
+                    if (topic.equals(Topics.TRIAL_STATE) || topic.equals(Topics.EVAL_RESULTS)) {
                         t.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
                     } else if (topic.equals(Topics.WORKER_PROGRESS)) {
                         t.configs(Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis())));

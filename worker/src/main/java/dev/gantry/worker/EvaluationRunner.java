@@ -10,6 +10,7 @@ import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.CheckpointEvaluator;
 import dev.gantry.evaluation.ClassStatistics;
 import dev.gantry.evaluation.ReferenceStatistics;
+import dev.gantry.evaluation.StatisticsException;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.evaluation.features.FeatureExtractor;
 import dev.gantry.evaluation.features.InceptionReference;
@@ -32,7 +33,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -48,13 +49,32 @@ final class EvaluationRunner implements AutoCloseable {
 
     private final Stores stores;
     private final WorkerSettings settings;
-    private final Map<String, ClassStatistics> reference = new HashMap<>();
+    /** Reference statistics in memory, the most recently used few: a worker serving many data sets stays bounded. */
+    private final Map<String, ClassStatistics> reference = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ClassStatistics> eldest) {
+            return size() > IN_MEMORY_REFERENCES;
+        }
+    };
     private FashionFeatureNet featureNet;
     private InceptionV3 inception;
 
     EvaluationRunner(Stores stores, WorkerSettings settings) {
         this.stores = stores;
         this.settings = settings;
+    }
+
+    private static final int IN_MEMORY_REFERENCES = 8;
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private CacheLayout cache() {
@@ -138,7 +158,18 @@ final class EvaluationRunner implements AutoCloseable {
             }
             log.info("reference statistics {} from {}", key, statsRoot);
         }
-        cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot, key);
+        try {
+            cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot, key);
+        } catch (StatisticsException unreadable) {
+            // A damaged cache entry (here or shared) must not break every evaluation of this data set:
+            // drop both, compute afresh, and share the new one.
+            log.warn("reference statistics {} unreadable ({}); computing them again", key, unreadable.getMessage());
+            deleteTree(local);
+            if (shared != null) {
+                shared.store().delete(prefix + "all.npz");
+            }
+            cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot, key);
+        }
         if (shared != null && shared.store().get(prefix + "all.npz").isEmpty()) {
             try (var files = Files.list(local)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("class-")).sorted().toList()) {

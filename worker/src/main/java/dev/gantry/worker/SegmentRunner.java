@@ -23,7 +23,7 @@ import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -58,7 +58,13 @@ final class SegmentRunner {
     private final Stores stores;
     private final StoreRoots roots;
     private final Path datasetCache;
-    private final Map<String, LabeledImages> datasets = new HashMap<>();
+    /** Data sets in memory, the most recently used two: a worker that trains many kinds of trials stays bounded. */
+    private final Map<String, LabeledImages> datasets = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, LabeledImages> eldest) {
+            return size() > 2;
+        }
+    };
 
     SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
         this.stores = stores;
