@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --torch     + python3-torch (PyTorch eager side of 'gantry bench train')
 #   scripts/install-deps.sh --torchvision + python3-torchvision (random-weights Inception v3 for the tests)
 #   scripts/install-deps.sh --scipy     + python3-scipy (pytorch-fid's sqrtm side of 'gantry bench fid')
+#   scripts/install-deps.sh --sklearn   + python3-sklearn (the tests' nearest-neighbour reference for precision/recall)
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -16,6 +17,7 @@ for arg in "$@"; do
     --torch) /usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch) ;;
     --torchvision) /usr/bin/python3 -c "import torchvision" 2>/dev/null || need+=(python3-torchvision) ;;
     --scipy) /usr/bin/python3 -c "import scipy" 2>/dev/null || need+=(python3-scipy) ;;
+    --sklearn) /usr/bin/python3 -c "import sklearn" 2>/dev/null || need+=(python3-sklearn) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
