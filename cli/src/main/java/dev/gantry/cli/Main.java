@@ -21,6 +21,7 @@ import picocli.CommandLine;
                 ResultsCommand.class, CancelCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
                 CoordinatorCommand.class, WorkerCommand.class,
                 TrainCommand.class, SamplesCommand.Alias.class, EvalCommand.Alias.class, FidCommand.class,
+                KidCommand.class, MetricsCommand.class,
                 FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class, EngineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -165,6 +165,11 @@ public final class Npz {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** One float64 .npy array (features for 'gantry metrics', fixtures for tests). */
+    public static void writeNpy(Path file, Array array) throws IOException {
+        Files.write(file, npy(array));
+    }
+
     static byte[] npy(Array array) {
         StringBuilder shape = new StringBuilder("(");
         for (long d : array.shape()) {
