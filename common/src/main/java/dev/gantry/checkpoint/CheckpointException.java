@@ -3,7 +3,7 @@ package dev.gantry.checkpoint;
 import dev.gantry.failure.PermanentException;
 
 /** A checkpoint that is missing, incomplete, corrupt or incompatible; the message names the file. */
-public final class CheckpointException extends PermanentException {
+public class CheckpointException extends PermanentException {
     public CheckpointException(String message) {
         super(message);
     }

@@ -4,6 +4,7 @@ import dev.gantry.storage.ObjectStore;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,12 +74,16 @@ public final class CheckpointStore {
      * checkpoint no longer exists and the next writer commits it anew; the bytes stay for a person
      * to look at until retention removes the directory.
      */
-    public void quarantine(String prefix, CheckpointException why) {
-        store.get(prefix + Manifest.FILE_NAME).ifPresent(bytes -> {
-            store.put(prefix + Manifest.FILE_NAME + ".quarantined-" + Manifest.sha256(bytes).substring(0, 12), bytes);
-            store.delete(prefix + Manifest.FILE_NAME);
-            log.warn("{}{}: quarantined ({})", store.location(), prefix, why.getMessage());
-        });
+    public void quarantine(String prefix, String manifestSha256, CheckpointException why) {
+        Optional<byte[]> current = store.get(prefix + Manifest.FILE_NAME);
+        if (current.isEmpty() || !Manifest.sha256(current.get()).equals(manifestSha256)) {
+            // Another writer quarantined it and committed a sound one meanwhile: that one stays.
+            log.info("{}{}: manifest changed since it failed verification; left alone", store.location(), prefix);
+            return;
+        }
+        store.put(prefix + Manifest.FILE_NAME + ".quarantined-" + manifestSha256.substring(0, 12), current.get());
+        store.delete(prefix + Manifest.FILE_NAME);
+        log.warn("{}{}: quarantined ({})", store.location(), prefix, why.getMessage());
     }
 
     /**
@@ -87,14 +92,17 @@ public final class CheckpointStore {
      * so that it is computed again instead of announced again.
      */
     public boolean isCommittedAndSound(String prefix, Expected expected) {
-        if (!exists(prefix)) {
+        Optional<byte[]> manifest = store.get(prefix + Manifest.FILE_NAME);
+        if (manifest.isEmpty()) {
             return false;
         }
         try {
             read(prefix, expected);
             return true;
+        } catch (UnsupportedFormatException newer) {
+            return true;  // committed by a newer gantry: not ours to judge, never to un-commit
         } catch (CheckpointException corrupt) {
-            quarantine(prefix, corrupt);
+            quarantine(prefix, Manifest.sha256(manifest.get()), corrupt);
             return false;
         }
     }

@@ -103,7 +103,7 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
         }
         int version = root.path("version").asInt(-1);
         if (version < 1 || version > VERSION) {
-            throw new CheckpointException(location + ": manifest version " + version
+            throw new UnsupportedFormatException(location + ": manifest version " + version
                     + " is not supported (this gantry reads versions 1 to " + VERSION + ")");
         }
         List<Entry> entries = new ArrayList<>();

@@ -109,6 +109,19 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void quarantineLeavesAManifestAloneThatChangedOrIsOfANewerFormat() {
+        ObjectStore local = new LocalObjectStore(dir);
+        CheckpointStore store = new CheckpointStore(local);
+        store.commit(PREFIX, 100, "spec", files("sound"));
+        store.quarantine(PREFIX, "0".repeat(64), new CheckpointException("verified an older manifest"));
+        assertTrue(store.exists(PREFIX), "the manifest that failed was another one: the sound one stays");
+        local.put(PREFIX + Manifest.FILE_NAME, "{\"format\":\"gantry-checkpoint\",\"version\":9,\"files\":[]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertTrue(store.isCommittedAndSound(PREFIX, CheckpointStore.Expected.ANY), "a newer writer's: committed");
+        assertTrue(store.exists(PREFIX), "and never quarantined by an older reader");
+    }
+
+    @Test
     void aReaderChecksTheManifestItWasPointedAt() {
         ObjectStore local = new LocalObjectStore(dir);
         CheckpointStore store = new CheckpointStore(local);

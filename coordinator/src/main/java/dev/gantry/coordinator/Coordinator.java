@@ -57,6 +57,8 @@ public final class Coordinator implements AutoCloseable {
     private final CoordinatorSettings settings;
     /** Kafka's transactional id: one coordinator per cluster; a new one fences the old. */
     static final String TRANSACTIONAL_ID = "gantry-coordinator";
+    /** Consecutive failed transactions after which the coordinator exits (for its supervisor to restart it) instead of looping. */
+    private static final int MAX_FAILED_COMMITS = 10;
 
     private TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
     private final TransactionalPublisher publisher;
@@ -106,6 +108,7 @@ public final class Coordinator implements AutoCloseable {
                 "auto.offset.reset", "earliest",
                 "max.poll.records", "500")), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(INPUTS);
+            int failedCommits = 0;
             while (!stopping.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
@@ -120,12 +123,18 @@ public final class Coordinator implements AutoCloseable {
                 } catch (TransactionalPublisher.FencedException e) {
                     throw e;  // another coordinator runs: this one must write nothing more
                 } catch (TransportException e) {
-                    // Nothing of the batch is visible and its inputs will come again: forget what was decided.
+                    // The batch is not (or, after a timed-out commit, fully) visible; either way its inputs
+                    // are read again from the committed offsets: forget what was decided and rebuild.
+                    if (++failedCommits >= MAX_FAILED_COMMITS) {
+                        throw new TransportException(failedCommits + " transactions in a row failed, last: "
+                                + e.getMessage(), e);
+                    }
                     log.warn("{}; rebuilding from trial-state and reading the batch again", e.getMessage());
                     rebuild();
                     rewind(consumer);
                     continue;
                 }
+                failedCommits = 0;
                 for (CheckpointRef c : actions.deletions) {
                     delete(c);  // only after the states that dropped them are committed
                 }

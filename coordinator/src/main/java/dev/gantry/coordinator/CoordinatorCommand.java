@@ -48,6 +48,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw ExitException.badInput("--store is required (or GANTRY_STORE, or 'store' in "
                     + cluster.config().source() + ")");
         }
+        if (!root.contains("://")) {
+            // Workers check every URI against their roots, which are absolute: so are the coordinator's.
+            root = java.nio.file.Path.of(root).toAbsolutePath().normalize() + "/";
+        }
         return new CoordinatorSettings(cluster.kafka(), S3Settings.fromEnvironment(), root,
                 new TopicSetup.Layout(partitions, replication, lockMs));
     }

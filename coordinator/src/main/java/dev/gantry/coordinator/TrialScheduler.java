@@ -161,7 +161,7 @@ public final class TrialScheduler {
         if (t == null || TrialPhases.isFinished(t.getPhase())) {
             return out;
         }
-        switch (failure.getTaskKind()) {
+        switch (kindOf(failure)) {
             case SCHEDULED_EVALUATION -> {
                 return evaluationFailed(t, failure, out);
             }
@@ -208,18 +208,35 @@ public final class TrialScheduler {
     }
 
     /**
+     * The failed task's kind; failures from workers older than the task_kind field carry only
+     * their task id, where scheduled evaluations end in "/eval".
+     */
+    private static TaskFailure.TaskKind kindOf(TaskFailure failure) {
+        if (failure.getTaskKind() != TaskFailure.TaskKind.TASK_KIND_UNSPECIFIED) {
+            return failure.getTaskKind();
+        }
+        return failure.getTaskId().endsWith("/eval") ? TaskFailure.TaskKind.SCHEDULED_EVALUATION
+                : failure.getTaskId().endsWith("/eval-request") ? TaskFailure.TaskKind.REQUESTED_EVALUATION
+                : TaskFailure.TaskKind.TRAINING_SEGMENT;
+    }
+
+    /**
      * A scheduled evaluation that was parked never fails the trial's training: the reason is
      * recorded, and a trial waiting only for its final evaluation is done without it.
      */
     private Actions evaluationFailed(TrialState t, TaskFailure failure, Actions out) {
-        String reason = "evaluation at step " + failure.getFromStep() + " failed: " + failure.getReason();
-        if (reason.equals(t.getFailureReason())) {
+        long step = failure.getFromStep();
+        if (t.getFailedEvalStepsList().contains(step) || t.getEvaluatedStepsList().contains(step)) {
             return out;
         }
-        TrialState.Builder b = t.toBuilder().setFailureReason(reason).setUpdatedAtMs(clock.nowMs());
-        if (t.getPhase() == Phase.EVALUATING && failure.getFromStep() == t.getTotalSteps()) {
+        // Remembered, not just logged: the failure may arrive before the checkpoint event of the
+        // final step, and a step whose evaluation failed must neither be awaited nor kept for ever.
+        TrialState.Builder b = t.toBuilder().addFailedEvalSteps(step).setUpdatedAtMs(clock.nowMs())
+                .setFailureReason("evaluation at step " + step + " failed: " + failure.getReason());
+        if (t.getPhase() == Phase.EVALUATING && !awaitsFinalEvaluation(b)) {
             b.setPhase(Phase.DONE);
         }
+        retain(b, out);
         put(b.build(), out);
         return out;
     }
@@ -253,7 +270,8 @@ public final class TrialScheduler {
 
     private static boolean awaitsFinalEvaluation(dev.gantry.proto.v1.TrialStateOrBuilder t) {
         EvaluationPolicy p = t.getSettings().getEvalPolicy();
-        return p.getFinalStep() && !t.getEvaluatedStepsList().contains(t.getTotalSteps());
+        return p.getFinalStep() && !t.getEvaluatedStepsList().contains(t.getTotalSteps())
+                && !t.getFailedEvalStepsList().contains(t.getTotalSteps());
     }
 
     /**
@@ -270,7 +288,7 @@ public final class TrialScheduler {
             boolean latest = i < keep;
             boolean best = c.getUri().equals(b.getBestCheckpointUri());
             boolean awaitingEval = EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
-                    && !b.getEvaluatedStepsList().contains(c.getStep());
+                    && !b.getEvaluatedStepsList().contains(c.getStep()) && !b.getFailedEvalStepsList().contains(c.getStep());
             if (latest || best || awaitingEval) {
                 kept.add(c);
             } else {

@@ -171,6 +171,29 @@ class TrialSchedulerTest {
     }
 
     @Test
+    void aFinalEvaluationThatFailedBeforeTheFinalCheckpointArrivedIsNotAwaited() {
+        submit("{everySteps: 0, finalStep: true}");
+        for (long step = 100; step < 800; step += 100) {
+            scheduler.checkpointCommitted(committed(step));
+        }
+        // the eval worker parked the final evaluation; its failure overtakes the checkpoint event
+        scheduler.failed(failure(TaskFailure.TaskKind.SCHEDULED_EVALUATION, TaskFailure.Kind.RETRIES_EXHAUSTED, 800));
+        Actions last = scheduler.checkpointCommitted(committed(800));
+        assertEquals(Phase.DONE, state().getPhase(), "nothing will evaluate step 800 any more");
+        assertTrue(last.tasks.isEmpty());
+    }
+
+    @Test
+    void failuresFromOlderWorkersAreClassifiedByTheirTaskId() {
+        submit("{everySteps: 200}");
+        scheduler.checkpointCommitted(committed(100));
+        scheduler.checkpointCommitted(committed(200));
+        scheduler.failed(failure(TaskFailure.TaskKind.TASK_KIND_UNSPECIFIED, TaskFailure.Kind.BAD_TASK, 200).toBuilder()
+                .setTaskId(trialId() + "@200/eval").build());
+        assertEquals(Phase.RUNNING, state().getPhase(), "an old eval worker's failure is still an evaluation's");
+    }
+
+    @Test
     void fallbacksAreBoundedAndEndInFailedWithTheReason() {
         submit("{everySteps: 0, finalStep: false}");
         for (int i = 0; i < TrialScheduler.MAX_FALLBACKS; i++) {

@@ -109,7 +109,11 @@ public final class FashionMnist {
             if (response.statusCode() != 200) {
                 throw new IOException("HTTP " + response.statusCode() + " for " + f.name());
             }
-            readVerified(new IdxFile(f.name() + ".gz", f.sha256()), partial);
+            try {
+                readVerified(new IdxFile(f.name() + ".gz", f.sha256()), partial);
+            } catch (DatasetException damaged) {
+                throw new IOException("the downloaded " + f.name() + ".gz is damaged: " + damaged.getMessage(), damaged);
+            }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(partial);

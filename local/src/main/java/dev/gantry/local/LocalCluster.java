@@ -73,7 +73,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 storeRoot = "s3://" + BUCKET + "/";
             } else {
-                storeRoot = Files.createDirectories(options.dir().resolve("store")).toAbsolutePath() + "/";
+                storeRoot = Files.createDirectories(options.dir().resolve("store")).toAbsolutePath().normalize() + "/";
             }
             TopicSetup.ensure(kafka.settings(), new TopicSetup.Layout(2, (short) 1, options.lockMs()));
         } catch (IOException | RuntimeException e) {

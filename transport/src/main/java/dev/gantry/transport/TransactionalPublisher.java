@@ -1,6 +1,7 @@
 package dev.gantry.transport;
 
 import com.google.protobuf.Message;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -9,7 +10,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -31,13 +31,19 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
-    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaSettings settings;
     private final String transactionalId;
+    private KafkaProducer<String, byte[]> producer;
 
     /** Creates the producer and fences every earlier one with the same id (aborting its open transaction). */
     public TransactionalPublisher(KafkaSettings settings, String transactionalId) {
+        this.settings = settings;
         this.transactionalId = transactionalId;
-        producer = new KafkaProducer<>(settings.properties(Map.of(
+        producer = start();
+    }
+
+    private KafkaProducer<String, byte[]> start() {
+        KafkaProducer<String, byte[]> p = new KafkaProducer<>(settings.properties(Map.of(
                 "client.id", transactionalId,
                 "transactional.id", transactionalId,
                 "acks", "all",
@@ -47,17 +53,24 @@ public final class TransactionalPublisher implements AutoCloseable {
                 "transaction.timeout.ms", "60000",
                 "delivery.timeout.ms", "120000")), new StringSerializer(), new ByteArraySerializer());
         try {
-            producer.initTransactions();
+            p.initTransactions();
+            return p;
+        } catch (ProducerFencedException e) {
+            p.close(Duration.ZERO);
+            throw new FencedException("another coordinator (transactional id " + transactionalId + ") took over", e);
         } catch (KafkaException e) {
-            producer.close();
+            p.close(Duration.ZERO);
             throw new TransportException("cannot start Kafka transactions as " + transactionalId + ": " + e.getMessage(), e);
         }
     }
 
     /**
      * Sends {@code outputs} and commits {@code offsets} for {@code group} atomically. On any
-     * failure the transaction is aborted and the exception thrown: nothing of the batch is visible
-     * to read-committed readers, and the inputs will be read again.
+     * failure the transaction is abandoned and the exception thrown: nothing of the batch is
+     * visible to read-committed readers (or, if a timed-out commit did go through, all of it is),
+     * and the caller reads its inputs again from the committed offsets. The producer is then
+     * replaced by a fresh one: its initTransactions settles whatever the old one left open, which
+     * also covers errors after which Kafka allows no abort (a timed-out commit, a fatal error).
      */
     public void commit(List<Output> outputs, Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         try {
@@ -67,16 +80,21 @@ public final class TransactionalPublisher implements AutoCloseable {
             }
             producer.sendOffsetsToTransaction(offsets, group);
             producer.commitTransaction();
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        } catch (ProducerFencedException e) {
             throw new FencedException("another coordinator (transactional id " + transactionalId + ") took over", e);
-        } catch (KafkaException e) {
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException abortFailed) {
-                e.addSuppressed(abortFailed);
-            }
-            throw new TransportException("transaction of " + outputs.size() + " outputs aborted: " + e.getMessage(), e);
+        } catch (KafkaException | IllegalStateException e) {
+            restart();
+            throw new TransportException("transaction of " + outputs.size() + " outputs abandoned: " + e.getMessage(), e);
         }
+    }
+
+    private void restart() {
+        try {
+            producer.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+            // the old producer is being discarded either way
+        }
+        producer = start();
     }
 
     @Override

@@ -73,6 +73,7 @@ public final class EvalWorker implements AutoCloseable {
         Evaluations(TaskWorker.Context context) {
             this.context = context;
             runner = new EvaluationRunner(context.stores(), context.settings());
+            runner.preload();
             log.info("eval worker {} waiting on {} and {}", context.settings().workerId(), Topics.CHECKPOINT_EVENTS,
                     Topics.EVAL_TASKS);
         }

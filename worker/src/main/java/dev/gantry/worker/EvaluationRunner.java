@@ -81,6 +81,20 @@ final class EvaluationRunner implements AutoCloseable {
         return new CacheLayout(settings.cacheDir());
     }
 
+    /**
+     * Loads and self-tests, before any task is taken, the extractors this machine can load now
+     * (fmnist-cnn-v1 when trained, an Inception file on local disk): a machine that computes them
+     * wrongly exits before it takes a task, instead of taking and handing back task after task.
+     */
+    void preload() {
+        if (Files.isRegularFile(settings.featurenetDir().resolve(FashionFeatureNet.WEIGHTS))) {
+            extractor(FashionFeatureNet.ID);
+        }
+        if (settings.inception() != null && !settings.inception().contains("://")) {
+            extractor(InceptionV3.ID);
+        }
+    }
+
     static String metricDefinition(EvaluationTask task, String extractorId) {
         return MetricNames.definition(extractorId, task.getSplit(), task.getSamplesPerClass(), task.getEvalSeed());
     }
@@ -99,12 +113,14 @@ final class EvaluationRunner implements AutoCloseable {
         }
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
-        Map<String, byte[]> files = new CheckpointStore(at.store()).read(at.keyPrefix());
+        // The manifest the event named (when it names one): after a quarantine and a recompute the
+        // bytes differ, and a result must describe the checkpoint its message points at.
+        Map<String, byte[]> files = new CheckpointStore(at.store()).read(at.keyPrefix(), new CheckpointStore.Expected(
+                task.getCheckpoint().getStep(), "", task.getCheckpoint().getManifestSha256()));
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = CheckpointCodec.decode(files, manager, task.getCheckpoint().getUri())) {
             DatasetSpec ds = state.spec().dataset();
-            ds.path().filter(p -> p.contains("://"))
-                    .ifPresent(p -> roots.require(p, "evaluation " + task.getTaskId() + " spec dataset.path"));
+            ds.path().ifPresent(p -> roots.require(p, "evaluation " + task.getTaskId() + " spec dataset.path"));
             DatasetSpec realSpec = new DatasetSpec(ds.kind(), ds.path(), task.getSplit(), ds.channels());
             int size = state.modelConfig().imageSize();
             ClassStatistics real = reference(realSpec, size, extractor, task.getStatsRoot());

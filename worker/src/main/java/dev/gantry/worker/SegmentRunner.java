@@ -89,8 +89,7 @@ final class SegmentRunner {
         if (task.hasStart()) {
             roots.require(task.getStart().getUri(), "task " + task.getTaskId() + " start.uri");
         }
-        spec.dataset().path().filter(p -> p.contains("://"))
-                .ifPresent(p -> roots.require(p, "task " + task.getTaskId() + " spec dataset.path"));
+        spec.dataset().path().ifPresent(p -> roots.require(p, "task " + task.getTaskId() + " spec dataset.path"));
         String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());
@@ -112,6 +111,7 @@ final class SegmentRunner {
                 progress.onStep(last, (s + 1 - task.getFromStep()) / Math.max(elapsed, 1e-9));
             }
             double trainingSeconds = seconds(trainStart);
+            stopIf(cancelled, task, task.getToStep());  // given up meanwhile (lost lock, SIGTERM): commit nothing
             Map<String, byte[]> files = CheckpointCodec.encode(state);
             CheckpointStore.Outcome outcome = endStore.commit(end.keyPrefix(), state.step(), spec.trajectoryHash(), files);
             return new Outcome(ref(end, endUri, state.step()), outcome == CheckpointStore.Outcome.ALREADY_COMMITTED, last,

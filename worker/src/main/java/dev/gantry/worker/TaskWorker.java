@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,7 +69,15 @@ final class TaskWorker<T, R> implements AutoCloseable {
         publisher = new Publisher(settings.kafka(), settings.workerId());
         stores = new Stores(settings.s3());
         computeThread = Executors.newSingleThreadExecutor(EngineSetup.computeThreads(computeName));
-        role = roleFactory.apply(new Context(settings, publisher, stores));
+        try {
+            role = roleFactory.apply(new Context(settings, publisher, stores));
+        } catch (RuntimeException e) {
+            computeThread.shutdownNow();
+            queue.close();
+            publisher.close();
+            stores.close();
+            throw e;
+        }
     }
 
     /** Works until {@link #stop} is called, or until this machine was found to compute wrongly. */
@@ -154,6 +163,14 @@ final class TaskWorker<T, R> implements AutoCloseable {
     @Override
     public void close() {
         computeThread.shutdownNow();
+        try {
+            // The work may still be inside a native call: free nothing it uses until it has returned.
+            if (!computeThread.awaitTermination(20, TimeUnit.SECONDS)) {
+                log.warn("the compute thread is still busy after 20 s; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         role.close();
         queue.close();
         publisher.close();

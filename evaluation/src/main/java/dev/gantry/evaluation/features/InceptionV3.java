@@ -8,11 +8,11 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.cluster.CacheLayout;
 import dev.gantry.cluster.MetricNames;
 import dev.gantry.model.NoGrad;
+import dev.gantry.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +25,9 @@ import java.nio.file.Path;
  *
  * <p>Images reach it the way StyleGAN2-ADA's metrics feed it: generator output in [-1, 1] becomes
  * {@code floor(x * 127.5 + 128)} clamped to 0..255 as uint8, grayscale repeated to three channels.
+ *
+ * <p>Getting the file is this worker's business, not the task's: every failure to fetch, read or
+ * load it is a {@link StorageException}, retried (perhaps on a worker configured better).
  *
  * <p>Only the published weights may produce plain "FID": a file whose SHA-256 matches the hash
  * the operator configures as the published one gets the id {@value #ID}; any other file (such as
@@ -83,7 +86,7 @@ public final class InceptionV3 implements FeatureExtractor {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot read the Inception TorchScript file (" + e.getMessage() + ")", e);
+            throw new StorageException(file + ": cannot read the Inception TorchScript file (" + e.getMessage() + ")", e);
         }
         String sha = Manifest.sha256(bytes);
         boolean standard = publishedSha256 != null && publishedSha256.equalsIgnoreCase(sha);
@@ -96,7 +99,7 @@ public final class InceptionV3 implements FeatureExtractor {
             return net;
         } catch (RuntimeException e) {
             manager.close();
-            throw new CheckpointException(file + ": not a loadable TorchScript module (" + e.getMessage() + ")", e);
+            throw new StorageException(file + ": not a loadable TorchScript module (" + e.getMessage() + ")", e);
         }
     }
 
@@ -168,7 +171,7 @@ public final class InceptionV3 implements FeatureExtractor {
                     Files.write(partial, bytes);
                     Files.move(partial, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
-                    throw new CheckpointException(cached + ": cannot cache the Inception file (" + e.getMessage() + ")", e);
+                    throw new StorageException(cached + ": cannot cache the Inception file (" + e.getMessage() + ")", e);
                 }
             }
             return load(cached, publishedSha256);
@@ -180,12 +183,12 @@ public final class InceptionV3 implements FeatureExtractor {
         int slash = uri.lastIndexOf('/');
         dev.gantry.storage.Stores.Location at = stores.locate(uri.substring(0, slash + 1));
         return at.store().get(at.keyPrefix() + uri.substring(slash + 1))
-                .orElseThrow(() -> new CheckpointException(uri + ": no such object"));
+                .orElseThrow(() -> new StorageException(uri + ": no such object"));
     }
 
     private static byte[] download(String url, String publishedSha256) {
         if (publishedSha256 == null) {
-            throw new CheckpointException(url + ": refusing to download without the published SHA-256 to check it against "
+            throw new StorageException(url + ": refusing to download without the published SHA-256 to check it against "
                     + "(set GANTRY_INCEPTION_SHA256)");
         }
         try {
@@ -194,18 +197,18 @@ public final class InceptionV3 implements FeatureExtractor {
                     .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
-                throw new CheckpointException(url + ": HTTP " + response.statusCode());
+                throw new StorageException(url + ": HTTP " + response.statusCode());
             }
             String sha = Manifest.sha256(response.body());
             if (!sha.equalsIgnoreCase(publishedSha256)) {
-                throw new CheckpointException(url + ": downloaded file has SHA-256 " + sha + ", expected " + publishedSha256);
+                throw new StorageException(url + ": downloaded file has SHA-256 " + sha + ", expected " + publishedSha256);
             }
             return response.body();
         } catch (IOException e) {
-            throw new CheckpointException(url + ": download failed (" + e.getMessage() + ")", e);
+            throw new StorageException(url + ": download failed (" + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CheckpointException(url + ": download interrupted", e);
+            throw new StorageException(url + ": download interrupted", e);
         }
     }
 
