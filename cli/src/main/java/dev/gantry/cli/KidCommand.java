@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "kid", mixinStandardHelpOptions = true,
@@ -27,14 +26,8 @@ final class KidCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "B", description = "generated: an image folder or an N x d .npy feature file")
     Path b;
 
-    @Option(names = "--subsets", defaultValue = "100", description = "random subsets (default: ${DEFAULT-VALUE})")
-    int subsets;
-
-    @Option(names = "--subset-size", description = "samples per subset (default: 1000, or the smaller set's size)")
-    Integer subsetSize;
-
-    @Option(names = "--seed", defaultValue = "0", description = "subset sampling seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    KidOptions kidOptions;
 
     @Mixin
     ExtractorOptions extractorOptions;
@@ -46,8 +39,7 @@ final class KidCommand implements Callable<Integer> {
         try {
             Features real = extractorOptions.features(a, extractor);
             Features fake = extractorOptions.features(b, extractor);
-            int m = subsetSize != null ? subsetSize : Math.min(1000, Math.min(real.n(), fake.n()));
-            KernelInceptionDistance.Result kid = KernelInceptionDistance.compute(real, fake, subsets, m, seed);
+            KernelInceptionDistance.Result kid = kidOptions.compute(real, fake);
             System.out.printf(Locale.ROOT, "%s %.8g %.8g%n", MetricsCommand.name("kid", extractor), kid.mean(), kid.std());
             return ExitStatus.OK;
         } finally {

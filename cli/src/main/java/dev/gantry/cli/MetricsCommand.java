@@ -48,14 +48,8 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--k", description = "neighbours for pr and dc (default: 3 for pr, 5 for dc)")
     Integer k;
 
-    @Option(names = "--subsets", defaultValue = "100", description = "KID subsets (default: ${DEFAULT-VALUE})")
-    int subsets;
-
-    @Option(names = "--subset-size", description = "KID samples per subset (default: 1000, or the smaller set's size)")
-    Integer subsetSize;
-
-    @Option(names = "--seed", defaultValue = "0", description = "KID subset sampling seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    KidOptions kidOptions;
 
     @Mixin
     ExtractorOptions extractorOptions;
@@ -92,8 +86,7 @@ final class MetricsCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%s %.8g%n", name("fid", extractor), fid);
             }
             if (wanted.contains("kid")) {
-                int m = subsetSize != null ? subsetSize : Math.min(1000, Math.min(real.n(), fake.n()));
-                KernelInceptionDistance.Result kid = KernelInceptionDistance.compute(real, fake, subsets, m, seed);
+                KernelInceptionDistance.Result kid = kidOptions.compute(real, fake);
                 System.out.printf(Locale.ROOT, "%s %.8g %.8g%n", name("kid", extractor), kid.mean(), kid.std());
             }
             if (wanted.contains("pr")) {
