@@ -3,8 +3,13 @@ package dev.gantry.evaluation;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FeatureExtractor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +38,15 @@ public final class ReferenceStatistics {
     /** SHA-256 of the images as the extractor sees them: shape, class names, labels and pixels. */
     public static String contentSha256(LabeledImages data) {
         try {
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update((data.count() + "x" + data.channels() + "x" + data.size() + "x" + data.size() + ";"
-                    + String.join(",", data.classNames()) + ";").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(4 * data.labels().length);
+                    + String.join(",", data.classNames()) + ";").getBytes(StandardCharsets.UTF_8));
+            ByteBuffer labels = ByteBuffer.allocate(4 * data.labels().length);
             labels.asIntBuffer().put(data.labels());
             digest.update(labels.array());
             digest.update(data.pixels());
-            return java.util.HexFormat.of().formatHex(digest.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
