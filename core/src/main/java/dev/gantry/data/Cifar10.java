@@ -45,7 +45,7 @@ public final class Cifar10 {
                 throw new DatasetException(f + ": cannot read (" + e.getMessage() + ")", e);
             }
         }
-        byte[] pixels = new byte[count * 3 * size * size];
+        byte[] pixels = LabeledImages.pixelBuffer("cifar10 " + split, count, 3, size);
         int[] labels = new int[count];
         byte[] image = new byte[RECORD - 1];
         int i = 0;

@@ -165,7 +165,7 @@ public final class FashionMnist {
                 throw new DatasetException(name + ": image and label files disagree on the count");
             }
             byte[] src = new byte[rows * cols];
-            byte[] pixels = new byte[count * size * size];
+            byte[] pixels = LabeledImages.pixelBuffer("fashion-mnist", count, 1, size);
             int[] labels = new int[count];
             for (int i = 0; i < count; i++) {
                 im.readFully(src);

@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Labelled images in one sub-directory (or key prefix) per class, sorted by name: class index =
@@ -50,6 +53,9 @@ public final class ImageFolder {
             throw new DatasetException("dataset.path " + where + ": no class sub-directories (expected ROOT/<class>/<image>)");
         }
         List<String> classNames = new ArrayList<>(byClass.keySet());
+        // Sized before any image is decoded: too many images for memory fail now, naming the folder.
+        byte[] pixels = LabeledImages.pixelBuffer("image-folder:" + where,
+                byClass.values().stream().mapToLong(List::size).sum(), channels, size);
         List<byte[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classNames.size(); c++) {
@@ -65,7 +71,6 @@ public final class ImageFolder {
             }
         }
         int per = channels * size * size;
-        byte[] pixels = new byte[images.size() * per];
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(images.get(i), 0, pixels, i * per, per);
         }
@@ -87,7 +92,7 @@ public final class ImageFolder {
             throw new DatasetException(root + ": no images (png, jpg, jpeg, bmp, gif)");
         }
         int per = channels * size * size;
-        byte[] pixels = new byte[keys.size() * per];
+        byte[] pixels = LabeledImages.pixelBuffer("folder:" + root, keys.size(), channels, size);
         for (int i = 0; i < keys.size(); i++) {
             String key = keys.get(i);
             byte[] bytes = store.get(key).orElseThrow(() -> new DatasetException(root + "/" + key + ": listed but gone"));
@@ -102,11 +107,32 @@ public final class ImageFolder {
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
     }
 
+    /** The largest image accepted, in pixels: its header is read before anything is decoded. */
+    static final long MAX_IMAGE_PIXELS = 64L << 20;
+
     private static byte[] decode(byte[] bytes, String name, int channels, int size) {
         BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (IOException e) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DatasetException(name + ": not a readable image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_IMAGE_PIXELS || pixels <= 0) {
+                    throw new DatasetException(name + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " pixels; images above " + MAX_IMAGE_PIXELS + " pixels are refused unread");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof DatasetException d) {
+                throw d;
+            }
             throw new DatasetException(name + ": cannot decode image (" + e.getMessage() + ")", e);
         }
         if (img == null) {

@@ -24,6 +24,24 @@ public record LabeledImages(String name, int count, int channels, int size, byte
         return classNames.size();
     }
 
+    /** The most a data set may hold in memory: one Java array. */
+    public static final long MAX_PIXEL_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * The pixel array for {@code count} images of channels x size x size, sized in long arithmetic
+     * and refused, naming the data set, when it cannot be one array (CIFAR-10's 50,000 images at
+     * 128 x 128 are 2.46 GB).
+     */
+    public static byte[] pixelBuffer(String source, long count, int channels, int size) {
+        long bytes = count * channels * (long) size * size;
+        if (count < 0 || bytes > MAX_PIXEL_BYTES) {
+            throw new DatasetException(source + ": " + count + " images of " + channels + "x" + size + "x" + size + " are "
+                    + bytes + " bytes, more than one data set may hold in memory (" + MAX_PIXEL_BYTES
+                    + "); use a smaller imageSize or fewer images");
+        }
+        return new byte[(int) bytes];
+    }
+
     public int imageBytes() {
         return channels * size * size;
     }

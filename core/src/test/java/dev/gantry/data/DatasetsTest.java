@@ -119,4 +119,30 @@ class DatasetsTest {
         DatasetException bad = assertThrows(DatasetException.class, () -> Cifar10.load(dir, "test", 32));
         assertTrue(bad.getMessage().contains("not a multiple of 3073"), bad.getMessage());
     }
+
+    @Test
+    void dataSetsTooLargeForMemoryAreRefusedNamingTheirSize() {
+        DatasetException e = assertThrows(DatasetException.class, () -> LabeledImages.pixelBuffer("cifar10 train", 50000, 3, 128));
+        assertTrue(e.getMessage().contains("2457600000 bytes") && e.getMessage().contains("cifar10 train"), e.getMessage());
+        assertEquals(3 * 32 * 32 * 10, LabeledImages.pixelBuffer("small", 10, 3, 32).length);
+    }
+
+    /** A PNG whose header claims 100,000 x 100,000 pixels: refused from its header, never decoded. */
+    @Test
+    void anImageClaimingHugeDimensionsIsRefusedUnread(@TempDir Path dir) throws Exception {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
+        ihdr.put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(100_000).putInt(100_000)
+                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        png.write(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        png.write(ihdr.array());
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        png.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        png.write(new byte[] {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82});
+        Files.write(dir.resolve("bomb.png"), png.toByteArray());
+        DatasetException e = assertThrows(DatasetException.class, () -> ImageFolder.loadAll(dir, 3, 32));
+        assertTrue(e.getMessage().contains("100000x100000") && e.getMessage().contains("bomb.png"), e.getMessage());
+    }
 }
