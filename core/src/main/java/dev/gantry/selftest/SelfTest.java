@@ -129,7 +129,8 @@ public final class SelfTest {
         }
     }
 
-    static double relativeError(double[] actual, double[] reference) {
+    /** ||actual - reference|| / ||reference||, infinite when not a number: every float64 comparison of the self-tests. */
+    public static double relativeError(double[] actual, double[] reference) {
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < reference.length; i++) {
