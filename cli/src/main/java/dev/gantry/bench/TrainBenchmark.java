@@ -69,7 +69,7 @@ public final class TrainBenchmark {
         ExperimentSpec spec = new ExperimentSpec("bench", new DatasetSpec("image-folder", Optional.of("synthetic"),
                 "train", c.imageChannels()), new ExperimentSpec.ModelSpec(c.imageSize(), c.zDim(), model.generator(),
                 model.discriminator(), AttentionKind.SELF_ATTENTION, 0.1),
-                new TrainingSpec(0, steps, c.batch(), 1, 1e-4, 4e-4, true, 0.0, 0.9, 1e-8));
+                new TrainingSpec(0, steps, c.batch(), 1, 1e-4, 4e-4, true, 0.0, 0.9, 1e-8, null));
         return new TrainingState(spec, "", model, data.classNames(), manager);
     }
 

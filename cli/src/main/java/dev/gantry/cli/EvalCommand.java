@@ -19,6 +19,7 @@ import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.spec.DatasetSpec;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.training.TrainingState;
 import dev.gantry.transport.ClusterOptions;
 import dev.gantry.transport.Publisher;
@@ -73,6 +74,9 @@ class EvalCommand implements Callable<Integer> {
     Path cache;
 
     @Mixin
+    GeneratorOption generator;
+
+    @Mixin
     ClusterOptions cluster;
 
     @Override
@@ -91,12 +95,14 @@ class EvalCommand implements Callable<Integer> {
     private int request(CheckpointTarget.Resolved r) {
         String trialId = r.trial().getTrial().getTrialId();
         EvaluationPolicy p = r.trial().getSettings().getEvalPolicy();
+        GeneratorChoice g = generator.given();
         EvaluationTask task = EvaluationTask.newBuilder().setTaskId(TaskIds.requestedEvaluation(trialId, r.step()))
                 .setTrial(r.trial().getTrial()).setCheckpoint(CheckpointRef.newBuilder().setUri(r.uri()).setStep(r.step()))
                 .setExtractorId(p.getExtractorId()).setSplit(split != null ? split : p.getSplit())
                 .setSamplesPerClass(samples != null ? samples : p.getSamplesPerClass())
                 .setEvalSeed(seed != null ? seed : p.getEvalSeed()).setTotalSteps(r.trial().getTotalSteps())
-                .setRequestedAtMs(System.currentTimeMillis()).setStatsRoot(p.getStatsRoot()).build();
+                .setRequestedAtMs(System.currentTimeMillis()).setStatsRoot(p.getStatsRoot())
+                .setGenerator(g != null ? g.specName() : p.getGenerator()).build();
         try (ClusterView view = new ClusterView(cluster.kafka()); Publisher publisher = new Publisher(cluster.kafka(), "gantry-cli")) {
             view.catchUp();
             publisher.sendAndWait(Topics.EVAL_TASKS, trialId, task);
@@ -128,6 +134,7 @@ class EvalCommand implements Callable<Integer> {
                 TrainingState state = CheckpointTarget.load(new CheckpointTarget.Directory(dir), cluster, manager);
                 FashionFeatureNet extractor = VerifiedExtractors.featureNet(FashionFeatureNet.load(featurenet != null
                         ? featurenet : FeaturenetCommand.defaultDir()), c -> { })) {
+            GeneratorChoice g = generator.resolve(state);
             DatasetSpec ds = state.spec().dataset();
             LabeledImages real = Datasets.open(new DatasetSpec(ds.kind(), ds.path(), realSplit, ds.channels()),
                     state.modelConfig().imageSize(), TrainCommand.downloadDir());
@@ -141,10 +148,11 @@ class EvalCommand implements Callable<Integer> {
             long total = counts == null ? real.count() : (long) samples * real.numClasses();
             CheckpointEvaluator.Result result;
             try (ProgressBar bar = Progress.bar("generate", total)) {
-                result = CheckpointEvaluator.evaluate(state.model(), state.classNames(), extractor, stats, counts,
+                result = CheckpointEvaluator.evaluate(state.model(), g, state.classNames(), extractor, stats, counts,
                         noiseSeed, bar::stepBy);
             }
-            System.out.printf("checkpoint %s, step %d, %s split, eval seed %d%n", dir, state.step(), realSplit, noiseSeed);
+            System.out.printf("checkpoint %s, step %d, %s split, eval seed %d, %s generator%n", dir, state.step(),
+                    realSplit, noiseSeed, g.specName());
             System.out.printf("%-28s %10.4f%n", result.fidName(), result.fid());
             System.out.printf("%-28s %10.4f%n", result.intraFidName(), result.intraFid().mean());
             for (Map.Entry<String, Double> e : result.intraFid().perClass().entrySet()) {

@@ -5,6 +5,7 @@ import dev.gantry.config.ExitException;
 import dev.gantry.config.ExitStatus;
 import dev.gantry.runtime.EngineSetup;
 import dev.gantry.sampling.SampleGrid;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.training.TrainingState;
 import dev.gantry.transport.ClusterOptions;
 import java.io.IOException;
@@ -46,6 +47,9 @@ class SamplesCommand implements Callable<Integer> {
     boolean attention;
 
     @Mixin
+    GeneratorOption generator;
+
+    @Mixin
     ClusterOptions cluster;
 
     @Override
@@ -60,9 +64,10 @@ class SamplesCommand implements Callable<Integer> {
             if (attention && state.modelConfig().generator().attention().isEmpty()) {
                 System.err.println("this generator has no self-attention layer; writing the grid without maps");
             }
-            SampleGrid.write(SampleGrid.of(state, perClass, seed, attention, scale), out);
+            GeneratorChoice g = generator.resolve(state);
+            SampleGrid.write(SampleGrid.of(state, g, perClass, seed, attention, scale), out);
             System.out.println("wrote " + out + " (" + state.modelConfig().numClasses() + " classes x " + perClass
-                    + ", step " + state.step() + ")");
+                    + ", step " + state.step() + ", " + g.specName() + " generator)");
             return ExitStatus.OK;
         } catch (IOException e) {
             throw new ExitException(1, out + ": cannot write: " + e.getMessage());

@@ -7,13 +7,16 @@ import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.sampling.SampleGrid;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.TrainingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,12 +61,17 @@ public final class ReportWriter {
                 shown.add(t.getLatest());
             }
             for (CheckpointRef c : shown) {
-                String name = String.format("%s-step-%08d.png", t.getTrial().getTrialId(), c.getStep());
+                String name = String.format("%s-step-%08d", t.getTrial().getTrialId(), c.getStep());
                 boolean attention = c.equals(t.getLatest());
-                if (grid(stores, c.getUri(), attention, dir.resolve(name))) {
-                    html.append(String.format(Locale.ROOT, "<h3>step %d%s</h3><img src=\"%s\">", c.getStep(),
+                Map<GeneratorChoice, String> grids = grids(stores, c.getUri(), attention, dir, name);
+                if (!grids.isEmpty()) {
+                    html.append(String.format(Locale.ROOT, "<h3>step %d%s</h3>", c.getStep(),
                             attention ? " (latest; right: attention of the last self-attention layer for three query points)"
-                                    : "", name));
+                                    : ""));
+                    // Same noise for both generators, so the EMA grid compares with the raw one cell by cell.
+                    grids.forEach((g, file) -> html.append(String.format(Locale.ROOT,
+                            "<figure style=\"display:inline-block\"><figcaption>%s generator</figcaption><img src=\"%s\"></figure>",
+                            g.specName(), file)));
                 }
             }
             html.append("<details><summary>spec</summary><pre>").append(esc(t.getSpecYaml())).append("</pre></details>");
@@ -74,22 +82,32 @@ public final class ReportWriter {
         return index;
     }
 
-    /** Renders a checkpoint's samples; false when retention has removed it or it cannot be read. */
-    private static boolean grid(Stores stores, String uri, boolean attention, Path out) {
+    /**
+     * Renders a checkpoint's samples from the raw generator and, where the checkpoint keeps one, the
+     * EMA generator; empty when retention has removed it or it cannot be read.
+     */
+    private static Map<GeneratorChoice, String> grids(Stores stores, String uri, boolean attention, Path dir, String name) {
+        Map<GeneratorChoice, String> written = new EnumMap<>(GeneratorChoice.class);
         try (NDManager manager = NDManager.newBaseManager()) {
             Stores.Location at = stores.locate(uri);
             CheckpointStore store = new CheckpointStore(at.store());
             if (!store.exists(at.keyPrefix())) {
-                return false;
+                return written;
             }
             try (TrainingState state = CheckpointCodec.decode(store.read(at.keyPrefix()), manager, uri)) {
-                SampleGrid.write(SampleGrid.of(state, PER_CLASS, SAMPLE_SEED, attention, 2), out);
-                return true;
+                for (GeneratorChoice g : GeneratorChoice.values()) {
+                    if (g == GeneratorChoice.EMA && !state.model().hasEmaGenerator()) {
+                        continue;
+                    }
+                    String file = name + (g == GeneratorChoice.RAW ? "" : "-" + g.specName()) + ".png";
+                    SampleGrid.write(SampleGrid.of(state, g, PER_CLASS, SAMPLE_SEED, attention, 2), dir.resolve(file));
+                    written.put(g, file);
+                }
             }
         } catch (RuntimeException | IOException e) {
             System.err.println("report: skipping samples of " + uri + ": " + e.getMessage());
-            return false;
         }
+        return written;
     }
 
     private static String esc(String s) {

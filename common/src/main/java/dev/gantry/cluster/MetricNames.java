@@ -1,5 +1,6 @@
 package dev.gantry.cluster;
 
+import dev.gantry.spec.GeneratorChoice;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -51,23 +52,38 @@ public final class MetricNames {
 
     /**
      * The full definition a result is keyed by: metric name, split, samples per class
-     * ("class-counts" when the real split's counts are used) and evaluation seed.
+     * ("class-counts" when the real split's counts are used), evaluation seed and, for the EMA
+     * generator, "/generator=ema" (the raw generator's definitions are those from before EMA existed).
      */
+    public static String definition(String extractorId, String split, int samplesPerClass, long seed,
+            GeneratorChoice generator) {
+        return name(FID, extractorId) + protocol(split, samplesPerClass, seed, generator);
+    }
+
+    /** The raw generator's definition. */
     public static String definition(String extractorId, String split, int samplesPerClass, long seed) {
-        return name(FID, extractorId) + protocol(split, samplesPerClass, seed);
+        return definition(extractorId, split, samplesPerClass, seed, GeneratorChoice.RAW);
     }
 
     /**
-     * Whether a result's definition follows the given protocol (split, samples per class, seed):
-     * only such results are comparable with each other, and only the experiment's own protocol may
-     * choose a trial's best checkpoint.
+     * Whether a result's definition follows the given protocol (split, samples per class, seed,
+     * generator): only such results are comparable with each other, and only the experiment's own
+     * protocol may choose a trial's best checkpoint.
      */
-    public static boolean followsProtocol(String definition, String split, int samplesPerClass, long seed) {
-        return definition.endsWith(protocol(split, samplesPerClass, seed));
+    public static boolean followsProtocol(String definition, String split, int samplesPerClass, long seed,
+            GeneratorChoice generator) {
+        return definition.endsWith(protocol(split, samplesPerClass, seed, generator));
     }
 
-    private static String protocol(String split, int samplesPerClass, long seed) {
+    /** The generator a result's definition names (definitions before EMA existed are the raw generator's). */
+    public static GeneratorChoice generatorOf(String definition) {
+        return definition.endsWith(EMA_SUFFIX) ? GeneratorChoice.EMA : GeneratorChoice.RAW;
+    }
+
+    private static final String EMA_SUFFIX = "/generator=" + GeneratorChoice.EMA.specName();
+
+    private static String protocol(String split, int samplesPerClass, long seed, GeneratorChoice generator) {
         return "/" + split + "/n=" + (samplesPerClass == 0 ? "class-counts" : String.valueOf(samplesPerClass))
-                + "/seed=" + seed;
+                + "/seed=" + seed + (generator == GeneratorChoice.EMA ? EMA_SUFFIX : "");
     }
 }

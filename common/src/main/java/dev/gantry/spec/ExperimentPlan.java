@@ -27,7 +27,8 @@ public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps,
      *
      * @param everySteps evaluate steps that are multiples of this; 0 for only the final step
      * @param samplesPerClass generated images per class; 0 for the real split's class counts
+     * @param generator the trained generator or its moving average (which every trial must then keep)
      */
     public record Evaluation(long everySteps, boolean finalStep, String extractor, String split, int samplesPerClass,
-            long seed) {}
+            long seed, GeneratorChoice generator) {}
 }

@@ -29,9 +29,7 @@ public record ExperimentSpec(String name, DatasetSpec dataset, ModelSpec model, 
 
     /** The same spec with a different trial length (the only field that does not change the trajectory). */
     public ExperimentSpec withSteps(long steps) {
-        TrainingSpec t = training;
-        return new ExperimentSpec(name, dataset, model, new TrainingSpec(t.seed(), steps, t.batchSize(),
-                t.dStepsPerGStep(), t.lrG(), t.lrD(), t.ttur(), t.beta1(), t.beta2(), t.eps()));
+        return new ExperimentSpec(name, dataset, model, training.withSteps(steps));
     }
 
     /**
@@ -48,6 +46,9 @@ public record ExperimentSpec(String name, DatasetSpec dataset, ModelSpec model, 
         root.set("model", mapper.valueToTree(model));
         ObjectNode t = mapper.valueToTree(training);
         t.remove("steps");
+        if (!training.hasEma()) {
+            t.remove("ema");  // specs from before the EMA generator keep their hash, so their checkpoints resume
+        }
         root.set("training", t);
         try {
             byte[] canonical = mapper.writeValueAsString(mapper.treeToValue(root, java.util.TreeMap.class))

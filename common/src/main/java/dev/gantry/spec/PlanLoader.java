@@ -31,7 +31,7 @@ import java.util.Set;
  *     training.lrG: [1.0e-4, 2.0e-4]
  *   segmentSteps: 100              # steps per training task
  *   evaluation: {everySteps: 500, finalStep: true, extractor: fmnist-cnn-v1, split: test,
- *                samplesPerClass: 0, seed: 0}
+ *                samplesPerClass: 0, seed: 0, generator: ema}   # generator: raw (default without training.ema) or ema
  *   retention: {keepLatest: 2}
  * </pre>
  */
@@ -42,12 +42,24 @@ public final class PlanLoader {
     private static final Set<String> EXPERIMENT = Set.of("seeds", "variants", "grid", "segmentSteps", "evaluation",
             "retention");
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
-            "samplesPerClass", "seed");
+            "samplesPerClass", "seed", "generator");
     private static final Set<String> EXTRACTORS = Set.copyOf(MetricNames.Extractor.ids());
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
     private PlanLoader() {}
+
+    /** ema by default where the base spec keeps an EMA generator (what it is kept for), raw otherwise. */
+    private static GeneratorChoice generator(SpecReader r, JsonNode ev, ExperimentSpec base) {
+        GeneratorChoice fallback = base.training().hasEma() ? GeneratorChoice.EMA : GeneratorChoice.RAW;
+        String name = r.choice(ev, "experiment.evaluation", "generator", fallback.specName(),
+                Set.of(GeneratorChoice.RAW.specName(), GeneratorChoice.EMA.specName()));
+        GeneratorChoice choice = GeneratorChoice.bySpecName(name).orElse(fallback);
+        if (choice == GeneratorChoice.EMA && !base.training().hasEma()) {
+            r.problem("experiment.evaluation.generator", "ema needs training.ema (e.g. {decay: 0.9999, startStep: 1000})");
+        }
+        return choice;
+    }
 
     public static ExperimentPlan load(Path file) {
         return parse(SpecLoader.read(file), file.toString());
@@ -85,7 +97,8 @@ public final class PlanLoader {
                 r.choice(ev, "experiment.evaluation", "extractor", "fmnist-cnn-v1", EXTRACTORS),
                 r.choice(ev, "experiment.evaluation", "split", "test", Set.of("train", "test")),
                 r.integer(ev, "experiment.evaluation", "samplesPerClass", 0, 0, MAX_SAMPLES_PER_CLASS),
-                r.longValue(ev, "experiment.evaluation", "seed", 0));
+                r.longValue(ev, "experiment.evaluation", "seed", 0),
+                generator(r, ev, base));
         if (every > 0 && segment > 0 && every % segment != 0) {
             r.problem("experiment.evaluation.everySteps", every + " is not a multiple of segmentSteps (" + segment
                     + "): evaluations read the checkpoints that segments end with");
@@ -124,6 +137,10 @@ public final class PlanLoader {
                     try {
                         String trialYaml = YAML.writeValueAsString(tree);
                         ExperimentSpec spec = SpecLoader.parse(trialYaml, source + " (trial " + label + ")");
+                        if (evaluation.generator() == GeneratorChoice.EMA && !spec.training().hasEma()) {
+                            problems.add(source + ": trial " + label + ": experiment.evaluation.generator: ema needs"
+                                    + " training.ema in every trial");
+                        }
                         trials.add(new ExperimentPlan.Trial(label, shown, seed, trialYaml, spec));
                     } catch (SpecException e) {
                         problems.addAll(e.problems());

@@ -27,7 +27,8 @@ public final class SpecLoader {
             "attentionBlock", "bnMomentum");
     private static final Set<String> NETWORK = Set.of("channels", "attention", "spectralNorm");
     private static final Set<String> TRAINING = Set.of("seed", "steps", "batchSize", "dStepsPerGStep", "lrG",
-            "lrD", "ttur", "beta1", "beta2", "eps");
+            "lrD", "ttur", "beta1", "beta2", "eps", "ema");
+    private static final Set<String> EMA = Set.of("decay", "startStep");
 
     public static final int DEFAULT_G_CHANNELS = 64;
     public static final int DEFAULT_D_CHANNELS = 32;
@@ -196,6 +197,25 @@ public final class SpecLoader {
         double beta1 = r.number(node, "training", "beta1", 0.0, 0.0, 0.999999);
         double beta2 = r.number(node, "training", "beta2", 0.9, 0.0, 0.999999);
         double eps = r.number(node, "training", "eps", 1e-8, 0.0, 1.0);
-        return new TrainingSpec(seed, steps, batch, nDis, lrG, lrD, ttur, beta1, beta2, eps);
+        return new TrainingSpec(seed, steps, batch, nDis, lrG, lrD, ttur, beta1, beta2, eps, ema(r, node));
+    }
+
+    /** training.ema: absent or null for none; a mapping (possibly empty, for the defaults) for G_ema. */
+    private static EmaSpec ema(SpecReader r, JsonNode training) {
+        JsonNode present = training == null ? null : training.get("ema");
+        JsonNode node = r.section(training, "training", "ema");
+        if (present == null || present.isNull() || node == null) {
+            return null;
+        }
+        r.onlyKnownKeys(node, "training.ema", EMA);
+        double decay = r.number(node, "training.ema", "decay", EmaSpec.DEFAULT_DECAY, 0.0, 1.0);
+        if (decay <= 0.0 || decay >= 1.0) {
+            r.problem("training.ema.decay", "must be strictly between 0 and 1 (got " + decay + ")");
+        }
+        long startStep = r.longValue(node, "training.ema", "startStep", EmaSpec.DEFAULT_START_STEP);
+        if (startStep < 0) {
+            r.problem("training.ema.startStep", "must be 0 or more (got " + startStep + ")");
+        }
+        return new EmaSpec(decay, startStep);
     }
 }

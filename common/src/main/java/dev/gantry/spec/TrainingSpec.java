@@ -6,6 +6,7 @@ package dev.gantry.spec;
  *
  * @param steps generator steps in the whole trial
  * @param ttur when false both networks use lrG (the paper's "SN on G/D" baseline)
+ * @param ema the generator's moving average, or null when the spec asks for none
  */
 public record TrainingSpec(
         long seed,
@@ -17,10 +18,20 @@ public record TrainingSpec(
         boolean ttur,
         double beta1,
         double beta2,
-        double eps) {
+        double eps,
+        EmaSpec ema) {
 
     /** The discriminator's learning rate after applying the TTUR switch. */
     public double effectiveLrD() {
         return ttur ? lrD : lrG;
+    }
+
+    public boolean hasEma() {
+        return ema != null;
+    }
+
+    /** The same recipe for a trial of a different length. */
+    public TrainingSpec withSteps(long newSteps) {
+        return new TrainingSpec(seed, newSteps, batchSize, dStepsPerGStep, lrG, lrD, ttur, beta1, beta2, eps, ema);
     }
 }

@@ -1,9 +1,11 @@
 package dev.gantry.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gantry.spec.GeneratorChoice;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +52,14 @@ class ClusterRulesTest {
         assertEquals("fid/train/n=class-counts/seed=3",
                 MetricNames.definition(MetricNames.Extractor.INCEPTION_V3.id(), "train", 0, 3));
         assertEquals(Optional.of(MetricNames.Extractor.FMNIST_CNN_V1), MetricNames.Extractor.byId("fmnist-cnn-v1"));
+        String ema = MetricNames.definition("fmnist-cnn-v1", "test", 200, 0, GeneratorChoice.EMA);
+        assertEquals("fid[fmnist-cnn-v1]/test/n=200/seed=0/generator=ema", ema);
+        assertEquals(GeneratorChoice.EMA, MetricNames.generatorOf(ema));
+        assertEquals(GeneratorChoice.RAW, MetricNames.generatorOf("fid[fmnist-cnn-v1]/test/n=200/seed=0"));
+        assertTrue(MetricNames.followsProtocol(ema, "test", 200, 0, GeneratorChoice.EMA));
+        assertFalse(MetricNames.followsProtocol(ema, "test", 200, 0, GeneratorChoice.RAW),
+                "a raw experiment's best is never an EMA number, nor the other way round");
+        assertFalse(MetricNames.followsProtocol("fid[fmnist-cnn-v1]/test/n=200/seed=0", "test", 200, 0, GeneratorChoice.EMA));
     }
 
     @Test

@@ -72,6 +72,35 @@ class PlanLoaderTest {
     }
 
     @Test
+    void theEvaluationPolicyChoosesTheGeneratorAndEmaNeedsTrainingEma() {
+        String ema = "  ema: {decay: 0.999, startStep: 2}\n";
+        assertEquals(GeneratorChoice.RAW, PlanLoader.parse(TinySpecs.yaml(""), "a.yaml").evaluation().generator());
+        assertEquals(GeneratorChoice.EMA, PlanLoader.parse(TinySpecs.yaml(ema), "b.yaml").evaluation().generator(),
+                "a spec that keeps G_ema is evaluated with it unless the policy says raw");
+        assertEquals(GeneratorChoice.RAW, PlanLoader.parse(TinySpecs.yaml(ema) + """
+                experiment:
+                  evaluation: {generator: raw}
+                """, "c.yaml").evaluation().generator());
+        SpecException noEma = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  evaluation: {generator: ema}
+                """), "d.yaml"));
+        assertTrue(noEma.problems().get(0).contains("d.yaml:14: experiment.evaluation.generator: ema needs training.ema"),
+                noEma.problems().toString());
+        SpecException dropped = assertThrows(SpecException.class, () -> PlanLoader.parse(TinySpecs.yaml(ema) + """
+                experiment:
+                  variants:
+                    - {name: plain, set: {training.ema: null}}
+                """, "e.yaml"));
+        assertTrue(dropped.problems().get(0).contains("trial plain") && dropped.problems().get(0).contains("training.ema"),
+                dropped.problems().toString());
+        SpecException badDecay = assertThrows(SpecException.class,
+                () -> PlanLoader.parse(TinySpecs.yaml("  ema: {decay: 1.0, speed: 2}\n"), "f.yaml"));
+        String all = String.join("\n", badDecay.problems());
+        assertTrue(all.contains("training.ema.decay: must be strictly between 0 and 1")
+                && all.contains("training.ema.speed: unknown field"), all);
+    }
+
+    @Test
     void evaluationsMustFallOnSegmentBoundaries() {
         SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
                   segmentSteps: 100

@@ -5,6 +5,7 @@ import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.spec.ExperimentSpec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class SchedulerSimulation {
             list.add(new ExperimentPlan.Trial("seed=" + i, Map.of(), i, baseYaml, spec));
         }
         ExperimentPlan plan = new ExperimentPlan("sim", list, segment,
-                new ExperimentPlan.Evaluation(0, false, "fmnist-cnn-v1", "test", 0, 0), 1);
+                new ExperimentPlan.Evaluation(0, false, "fmnist-cnn-v1", "test", 0, 0, GeneratorChoice.RAW), 1);
         TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
         long started = System.nanoTime();
         Deque<TrainingTask> queue = new ArrayDeque<>(scheduler.submit("sim", plan, "/tmp/gantry-sim/").tasks);

@@ -15,6 +15,7 @@ import dev.gantry.proto.v1.TrialState.Phase;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.TrialPhases;
 import java.util.ArrayList;
@@ -78,7 +79,8 @@ public final class TrialScheduler {
         ExperimentPlan.Evaluation e = plan.evaluation();
         EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
-                .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot)).build();
+                .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot))
+                .setGenerator(e.generator().specName()).build();
         ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
                 .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest()).build();
@@ -136,7 +138,7 @@ public final class TrialScheduler {
         }
         EvaluationPolicy policy = t.getSettings().getEvalPolicy();
         if (!MetricNames.followsProtocol(result.getMetricDefinition(), policy.getSplit(), policy.getSamplesPerClass(),
-                policy.getEvalSeed())) {
+                policy.getEvalSeed(), GeneratorChoice.bySpecName(policy.getGenerator()).orElse(GeneratorChoice.RAW))) {
             return out;  // a user's extra evaluation (other samples or seed): shown in results, never the trial's best
         }
         TrialState.Builder b = t.toBuilder().addEvaluatedSteps(result.getStep()).setUpdatedAtMs(clock.nowMs());

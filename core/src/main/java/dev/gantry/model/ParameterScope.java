@@ -21,17 +21,32 @@ public final class ParameterScope {
     private final NDManager manager;
     private final long seed;
     private final DataType dataType;
+    private final boolean trainable;
 
     public ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed, DataType dataType) {
+        this(prefix, registry, manager, seed, dataType, true);
+    }
+
+    private ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed, DataType dataType,
+            boolean trainable) {
         this.prefix = prefix;
         this.registry = registry;
         this.manager = manager;
         this.seed = seed;
         this.dataType = dataType;
+        this.trainable = trainable;
+    }
+
+    /**
+     * The same scope whose parameters are state but never trained: a network whose weights are
+     * set from outside (the EMA generator), with no gradients and nothing for an optimizer.
+     */
+    public ParameterScope frozen() {
+        return new ParameterScope(prefix, registry, manager, seed, dataType, false);
     }
 
     public ParameterScope child(String name) {
-        return new ParameterScope(qualified(name), registry, manager, seed, dataType);
+        return new ParameterScope(qualified(name), registry, manager, seed, dataType, trainable);
     }
 
     /** The dotted prefix of tensors created here, e.g. "G.attention16". */
@@ -43,11 +58,13 @@ public final class ParameterScope {
         return manager;
     }
 
-    /** A trainable tensor. */
+    /** A trainable tensor (in a frozen scope: state that is not trained). */
     public NDArray parameter(String name, Shape shape, Init init) {
         NDArray array = create(init.values(shape, random(name)), shape);
-        array.setRequiresGradient(true);
-        registry.add(new ModelTensor(qualified(name), array, true));
+        if (trainable) {
+            array.setRequiresGradient(true);
+        }
+        registry.add(new ModelTensor(qualified(name), array, trainable));
         return array;
     }
 

@@ -1,5 +1,6 @@
 package dev.gantry.sampling;
 
+import dev.gantry.spec.GeneratorChoice;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -31,12 +32,18 @@ public final class SampleGrid {
      */
     public static BufferedImage of(dev.gantry.training.TrainingState state, int perClass, long seed, boolean withAttention,
             int scale) {
+        return of(state, GeneratorChoice.RAW, perClass, seed, withAttention, scale);
+    }
+
+    /** The same grid from the chosen generator (the same noise, so raw and EMA grids compare cell by cell). */
+    public static BufferedImage of(dev.gantry.training.TrainingState state, GeneratorChoice generator, int perClass,
+            long seed, boolean withAttention, int scale) {
         int classes = state.modelConfig().numClasses();
         long[] labels = new long[classes * perClass];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i / perClass;
         }
-        Sampler.Samples samples = new Sampler(state.model()).generate(labels, seed, withAttention);
+        Sampler.Samples samples = new Sampler(state.model(), generator).generate(labels, seed, withAttention);
         List<int[]> queries = List.of();
         if (withAttention && !samples.attention().isEmpty()) {
             Sampler.AttentionMap map = samples.attention().get(samples.attention().size() - 1);

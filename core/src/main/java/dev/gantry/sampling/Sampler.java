@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.gantry.model.AttentionMaps;
 import dev.gantry.model.Forward;
+import dev.gantry.model.Generator;
 import dev.gantry.model.NoGrad;
 import dev.gantry.model.Sagan;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.training.StepRandomness;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +34,16 @@ public final class Sampler {
     }
 
     private final Sagan model;
+    private final Generator generator;
 
     public Sampler(Sagan model) {
+        this(model, GeneratorChoice.RAW);
+    }
+
+    /** @throws IllegalArgumentException for EMA when the model keeps no EMA generator */
+    public Sampler(Sagan model, GeneratorChoice choice) {
         this.model = model;
+        this.generator = model.generator(choice);
     }
 
     public Samples generate(long[] labels, long seed, boolean withAttention) {
@@ -52,7 +61,7 @@ public final class Sampler {
         try (NDScope scope = new NDScope(); NoGrad ignored = new NoGrad()) {
             scope.suppressNotUsedWarning();
             AttentionMaps maps = withAttention ? new AttentionMaps() : null;
-            NDArray images = model.generator().forward(manager.create(z, new Shape(labels.length, zDim)),
+            NDArray images = generator.forward(manager.create(z, new Shape(labels.length, zDim)),
                     manager.create(labels), new Forward(false, maps));
             List<AttentionMap> attention = new ArrayList<>();
             if (maps != null) {

@@ -13,6 +13,7 @@ import dev.gantry.model.Discriminator;
 import dev.gantry.model.Forward;
 import dev.gantry.model.Generator;
 import dev.gantry.model.ModelTensor;
+import dev.gantry.model.MovingAverage;
 import dev.gantry.model.NoGrad;
 import dev.gantry.spec.TrainingSpec;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.SplittableRandom;
 /**
  * Runs SAGAN's training iteration on a {@link TrainingState}: dStepsPerGStep discriminator steps
  * on real batches and detached fakes, then one generator step, each with the hinge loss and its
- * own Adam. Each step runs inside an NDScope so native memory stays flat, and draws all its
+ * own Adam, then the EMA generator's update where the spec keeps one. Each step runs inside an NDScope so native memory stays flat, and draws all its
  * randomness from (seed, step), so the result depends only on the state and the step number.
  * DJL allows one GradientCollector per JVM: use one Trainer per process.
  */
@@ -55,6 +56,10 @@ public final class Trainer {
             d = discriminatorStep(s, k);
         }
         double lossG = generatorStep(s);
+        if (training.hasEma()) {
+            MovingAverage.update(state.model().generatorState(), state.model().emaGeneratorState(),
+                    training.ema().decayAt(s));
+        }
         state.setStep(s + 1);
         StepStats stats = new StepStats(s + 1, d[0], lossG, d[1], d[2]);
         if (!stats.finite()) {

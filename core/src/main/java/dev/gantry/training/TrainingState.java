@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * Everything a trial is after some number of generator steps: both networks (parameters and
- * buffers), both optimizers, and the step. A checkpoint stores exactly this.
+ * buffers), the EMA generator where the spec asks for one, both optimizers, and the step. A
+ * checkpoint stores exactly this.
  */
 public final class TrainingState implements AutoCloseable {
     private final ExperimentSpec spec;
@@ -39,7 +40,7 @@ public final class TrainingState implements AutoCloseable {
         this.modelConfig = modelConfig;
         this.classNames = List.copyOf(classNames);
         TrainingSpec t = spec.training();
-        this.model = new Sagan(modelConfig, t.seed(), manager);
+        this.model = new Sagan(modelConfig, t.seed(), manager, t.hasEma());
         this.generatorOptimizer = new Adam(model.generatorState().trainable(),
                 new Adam.Hyper(t.lrG(), t.beta1(), t.beta2(), t.eps()), model.manager());
         this.discriminatorOptimizer = new Adam(model.discriminatorState().trainable(),
@@ -110,10 +111,14 @@ public final class TrainingState implements AutoCloseable {
         discriminatorOptimizer.loadStateJson(root.path("optimizers").path("D"));
     }
 
-    /** Every model tensor (G then D: parameters, spectral-norm vectors, batch-norm statistics). */
+    /**
+     * Every model tensor (G, then D, then G_ema where the spec keeps one: parameters, spectral-norm
+     * vectors, batch-norm statistics).
+     */
     public Map<String, ModelTensor> modelTensors() {
         Map<String, ModelTensor> out = new LinkedHashMap<>(model.generatorState().all());
         out.putAll(model.discriminatorState().all());
+        out.putAll(model.emaGeneratorTensors());
         return out;
     }
 

@@ -3,6 +3,7 @@ package dev.gantry.evaluation;
 import dev.gantry.evaluation.features.FeatureExtractor;
 import dev.gantry.model.Sagan;
 import dev.gantry.sampling.Sampler;
+import dev.gantry.spec.GeneratorChoice;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,13 @@ public final class CheckpointEvaluator {
     /** @param samplesPerClass null for the real class counts */
     public static Result evaluate(Sagan model, List<String> classNames, FeatureExtractor extractor, ClassStatistics real,
             int[] samplesPerClass, long evalSeed, java.util.function.IntConsumer onImages) {
+        return evaluate(model, GeneratorChoice.RAW, classNames, extractor, real, samplesPerClass, evalSeed, onImages);
+    }
+
+    /** The same with the chosen generator (EMA only where the model keeps one). */
+    public static Result evaluate(Sagan model, GeneratorChoice generator, List<String> classNames,
+            FeatureExtractor extractor, ClassStatistics real, int[] samplesPerClass, long evalSeed,
+            java.util.function.IntConsumer onImages) {
         int classes = classNames.size();
         int[] counts = samplesPerClass != null ? samplesPerClass : real.classCounts();
         int channels = model.config().imageChannels();
@@ -32,7 +40,7 @@ public final class CheckpointEvaluator {
             throw new IllegalArgumentException(extractor.id() + " cannot read " + channels + "x" + size + "x" + size
                     + " images");
         }
-        Sampler sampler = new Sampler(model);
+        Sampler sampler = new Sampler(model, generator);
         StatsAccumulator pooled = new StatsAccumulator(extractor.featureDim());
         Map<String, GaussianStats> generated = new LinkedHashMap<>();
         for (int c = 0; c < classes; c++) {

@@ -61,7 +61,7 @@ public final class EvalWorker implements AutoCloseable {
                 .setCheckpoint(event.getCheckpoint()).setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                 .setSamplesPerClass(p.getSamplesPerClass()).setEvalSeed(p.getEvalSeed())
                 .setTotalSteps(event.getTotalSteps()).setRequestedAtMs(event.getCommittedAtMs())
-                .setStatsRoot(p.getStatsRoot()).build());
+                .setStatsRoot(p.getStatsRoot()).setGenerator(p.getGenerator()).build());
     }
 
     /** Evaluations: due ones from checkpoint events, requested ones from the eval-tasks topic. */

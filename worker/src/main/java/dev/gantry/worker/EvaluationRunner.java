@@ -20,6 +20,7 @@ import dev.gantry.failure.BadTaskException;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.spec.DatasetSpec;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.spec.PlanLoader;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
@@ -96,7 +97,14 @@ final class EvaluationRunner implements AutoCloseable {
     }
 
     static String metricDefinition(EvaluationTask task, String extractorId) {
-        return MetricNames.definition(extractorId, task.getSplit(), task.getSamplesPerClass(), task.getEvalSeed());
+        return MetricNames.definition(extractorId, task.getSplit(), task.getSamplesPerClass(), task.getEvalSeed(),
+                generator(task));
+    }
+
+    /** The task's generator; a name this worker does not know is a bad task, never a silent raw evaluation. */
+    static GeneratorChoice generator(EvaluationTask task) {
+        return GeneratorChoice.bySpecName(task.getGenerator()).orElseThrow(() -> new BadTaskException("evaluation "
+                + task.getTaskId() + ": generator '" + task.getGenerator() + "' is not raw or ema"));
     }
 
     EvaluationResult run(EvaluationTask task) throws IOException {
@@ -111,6 +119,7 @@ final class EvaluationRunner implements AutoCloseable {
         if (!task.getStatsRoot().isEmpty()) {
             roots.require(task.getStatsRoot(), "evaluation " + task.getTaskId() + " stats_root");
         }
+        GeneratorChoice generator = generator(task);
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
         // The manifest the event named (when it names one): after a quarantine and a recompute the
@@ -119,6 +128,10 @@ final class EvaluationRunner implements AutoCloseable {
                 task.getCheckpoint().getStep(), "", task.getCheckpoint().getManifestSha256()));
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = CheckpointCodec.decode(files, manager, task.getCheckpoint().getUri())) {
+            if (generator == GeneratorChoice.EMA && !state.model().hasEmaGenerator()) {
+                throw new BadTaskException("evaluation " + task.getTaskId() + ": generator ema, but the checkpoint "
+                        + task.getCheckpoint().getUri() + " keeps no EMA generator (its spec has no training.ema)");
+            }
             DatasetSpec ds = state.spec().dataset();
             ds.path().ifPresent(p -> roots.require(p, "evaluation " + task.getTaskId() + " spec dataset.path"));
             DatasetSpec realSpec = new DatasetSpec(ds.kind(), ds.path(), task.getSplit(), ds.channels());
@@ -129,8 +142,8 @@ final class EvaluationRunner implements AutoCloseable {
                 counts = new int[state.classNames().size()];
                 Arrays.fill(counts, task.getSamplesPerClass());
             }
-            CheckpointEvaluator.Result result = CheckpointEvaluator.evaluate(state.model(), state.classNames(), extractor,
-                    real, counts, task.getEvalSeed(), n -> { });
+            CheckpointEvaluator.Result result = CheckpointEvaluator.evaluate(state.model(), generator, state.classNames(),
+                    extractor, real, counts, task.getEvalSeed(), n -> { });
             EvaluationResult.Builder b = EvaluationResult.newBuilder().setTrial(task.getTrial())
                     .setStep(task.getCheckpoint().getStep()).setCheckpoint(task.getCheckpoint())
                     .setExtractorId(extractor.id()).setMetricDefinition(metricDefinition(task, extractor.id()))
