@@ -102,7 +102,7 @@ class EvalCommand implements Callable<Integer> {
                 .setSamplesPerClass(samples != null ? samples : p.getSamplesPerClass())
                 .setEvalSeed(seed != null ? seed : p.getEvalSeed()).setTotalSteps(r.trial().getTotalSteps())
                 .setRequestedAtMs(System.currentTimeMillis()).setStatsRoot(p.getStatsRoot())
-                .setGenerator(g != null ? g.specName() : p.getGenerator()).build();
+                .setGenerator(g != null ? g.specName() : p.getGenerator()).addAllMetrics(p.getMetricsList()).build();
         try (ClusterView view = new ClusterView(cluster.kafka()); Publisher publisher = new Publisher(cluster.kafka(), "gantry-cli")) {
             view.catchUp();
             publisher.sendAndWait(Topics.EVAL_TASKS, trialId, task);

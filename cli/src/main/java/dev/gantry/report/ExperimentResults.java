@@ -89,6 +89,13 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                     .map(r -> r.getStep() + ":" + num(r.getFid())).collect(Collectors.joining("  "));
             out.append(String.format("  %-32s %s%n", t.getTrial().getTrialId(), curve.isEmpty() ? "(no evaluations yet)" : curve));
         }
+        for (TrialState t : trials) {
+            for (EvaluationResult r : curves.get(t.getTrial().getTrialId())) {
+                if (!r.getMetricsMap().isEmpty()) {
+                    out.append(String.format("  %-32s step %d: %s%n", t.getTrial().getTrialId(), r.getStep(), otherMetrics(r)));
+                }
+            }
+        }
         List<VariantRow> variants = byVariant();
         if (variants.size() > 1 || trials.size() > 1) {
             out.append(String.format("%nby variant (mean over seeds), like Table 1 of the SAGAN paper:%n"));
@@ -100,6 +107,21 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
             }
         }
         return out.toString();
+    }
+
+    /** "kid 0.0123 +- 0.0010, intra-kid 0.0456, precision 0.71, ..." in the policy's order. */
+    public static String otherMetrics(EvaluationResult r) {
+        Map<String, Double> m = r.getMetricsMap();
+        List<String> parts = new java.util.ArrayList<>();
+        if (m.containsKey("kid")) {
+            parts.add(String.format(Locale.ROOT, "kid %.5f +- %.5f", m.get("kid"), m.getOrDefault("kid_std", Double.NaN)));
+        }
+        for (String name : List.of("intra_kid", "precision", "recall", "density", "coverage")) {
+            if (m.containsKey(name)) {
+                parts.add(String.format(Locale.ROOT, "%s %.4f", name.replace('_', '-'), m.get(name)));
+            }
+        }
+        return String.join(", ", parts);
     }
 
     public String csv() {
@@ -151,6 +173,16 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                 e.put("intraFid", r.getIntraFid());
                 ObjectNode perClass = e.putObject("perClassFid");
                 r.getPerClassFidMap().forEach(perClass::put);
+                if (!r.getMetricsMap().isEmpty()) {
+                    ObjectNode metrics = e.putObject("metrics");
+                    r.getMetricsMap().forEach(metrics::put);
+                    ObjectNode perClassKid = e.putObject("perClassKid");
+                    r.getPerClassKidMap().forEach(perClassKid::put);
+                    e.put("metricSettings", r.getMetricSettings());
+                }
+                if (!r.getFeaturesUri().isEmpty()) {
+                    e.put("features", r.getFeaturesUri());
+                }
                 e.put("checkpoint", r.getCheckpoint().getUri());
             }
         }

@@ -35,6 +35,32 @@ public final class MetricNames {
         }
     }
 
+    /** Metrics an evaluation policy may ask for; FID (and intra-FID) are always computed. */
+    public enum SetMetric {
+        FID("fid"),
+        KID("kid"),          // KID and per-class intra-KID
+        PR("pr"),            // improved precision and recall, k = 3
+        DC("dc");            // density and coverage, k = 5
+
+        private final String specName;
+
+        SetMetric(String specName) {
+            this.specName = specName;
+        }
+
+        public String specName() {
+            return specName;
+        }
+
+        public static Optional<SetMetric> bySpecName(String name) {
+            return Arrays.stream(values()).filter(m -> m.specName.equals(name)).findFirst();
+        }
+
+        public static List<String> specNames() {
+            return Arrays.stream(values()).map(SetMetric::specName).toList();
+        }
+    }
+
     public static final String FID = "fid";
     public static final String INTRA_FID = "intra-fid";
 
@@ -73,6 +99,15 @@ public final class MetricNames {
     public static boolean followsProtocol(String definition, String split, int samplesPerClass, long seed,
             GeneratorChoice generator) {
         return definition.endsWith(protocol(split, samplesPerClass, seed, generator));
+    }
+
+    /**
+     * A definition or id as one path segment of a store key or file name: only letters, digits and
+     * "._=-", with no "..", so a name from a message can never climb out of its folder.
+     */
+    public static String fileSafe(String name) {
+        String safe = name.replaceAll("[^A-Za-z0-9._=-]", "_").replace("..", "__");
+        return safe.isEmpty() || safe.equals(".") ? "_" : safe;
     }
 
     /** The generator a result's definition names (definitions before EMA existed are the raw generator's). */

@@ -28,7 +28,15 @@ public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps,
      * @param everySteps evaluate steps that are multiples of this; 0 for only the final step
      * @param samplesPerClass generated images per class; 0 for the real split's class counts
      * @param generator the trained generator or its moving average (which every trial must then keep)
+     * @param metrics the metrics beside FID, by spec name ("kid", "pr", "dc"), in a fixed order
      */
     public record Evaluation(long everySteps, boolean finalStep, String extractor, String split, int samplesPerClass,
-            long seed, GeneratorChoice generator) {}
+            long seed, GeneratorChoice generator, List<String> metrics) {
+
+        /** FID only, as every policy before the metrics list. */
+        public Evaluation(long everySteps, boolean finalStep, String extractor, String split, int samplesPerClass,
+                long seed, GeneratorChoice generator) {
+            this(everySteps, finalStep, extractor, split, samplesPerClass, seed, generator, List.of());
+        }
+    }
 }

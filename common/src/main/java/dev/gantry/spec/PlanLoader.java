@@ -42,12 +42,38 @@ public final class PlanLoader {
     private static final Set<String> EXPERIMENT = Set.of("seeds", "variants", "grid", "segmentSteps", "evaluation",
             "retention");
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
-            "samplesPerClass", "seed", "generator");
+            "samplesPerClass", "seed", "generator", "metrics");
     private static final Set<String> EXTRACTORS = Set.copyOf(MetricNames.Extractor.ids());
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
     private PlanLoader() {}
+
+    /** experiment.evaluation.metrics: a list of fid, kid, pr, dc; FID is computed in any case. */
+    private static List<String> metrics(SpecReader r, JsonNode ev) {
+        JsonNode node = ev == null ? null : ev.get("metrics");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        List<JsonNode> items = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(items::add);
+        } else {
+            items.add(node);
+        }
+        java.util.EnumSet<MetricNames.SetMetric> chosen = java.util.EnumSet.noneOf(MetricNames.SetMetric.class);
+        for (JsonNode item : items) {
+            var metric = MetricNames.SetMetric.bySpecName(item.asText());
+            if (!item.isTextual() || metric.isEmpty()) {
+                r.problem("experiment.evaluation.metrics", "'" + item.asText() + "' is not one of "
+                        + MetricNames.SetMetric.specNames());
+            } else {
+                chosen.add(metric.get());
+            }
+        }
+        chosen.remove(MetricNames.SetMetric.FID);
+        return chosen.stream().map(MetricNames.SetMetric::specName).toList();
+    }
 
     /** ema by default where the base spec keeps an EMA generator (what it is kept for), raw otherwise. */
     private static GeneratorChoice generator(SpecReader r, JsonNode ev, ExperimentSpec base) {
@@ -98,7 +124,7 @@ public final class PlanLoader {
                 r.choice(ev, "experiment.evaluation", "split", "test", Set.of("train", "test")),
                 r.integer(ev, "experiment.evaluation", "samplesPerClass", 0, 0, MAX_SAMPLES_PER_CLASS),
                 r.longValue(ev, "experiment.evaluation", "seed", 0),
-                generator(r, ev, base));
+                generator(r, ev, base), metrics(r, ev));
         if (every > 0 && segment > 0 && every % segment != 0) {
             r.problem("experiment.evaluation.everySteps", every + " is not a multiple of segmentSteps (" + segment
                     + "): evaluations read the checkpoints that segments end with");

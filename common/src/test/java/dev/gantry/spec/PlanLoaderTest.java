@@ -101,6 +101,19 @@ class PlanLoaderTest {
     }
 
     @Test
+    void theEvaluationPolicyListsTheMetricsBesideFid() {
+        assertEquals(List.of(), PlanLoader.parse(TinySpecs.yaml(""), "a.yaml").evaluation().metrics());
+        assertEquals(List.of("kid", "pr", "dc"), PlanLoader.parse(withExperiment("""
+                  evaluation: {metrics: [dc, fid, kid, pr, kid]}
+                """), "b.yaml").evaluation().metrics(), "FID always; the others once each, in a fixed order");
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
+                  evaluation: {metrics: [fid, is]}
+                """), "c.yaml"));
+        assertTrue(e.problems().get(0).contains("experiment.evaluation.metrics: 'is' is not one of [fid, kid, pr, dc]"),
+                e.problems().toString());
+    }
+
+    @Test
     void evaluationsMustFallOnSegmentBoundaries() {
         SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment("""
                   segmentSteps: 100

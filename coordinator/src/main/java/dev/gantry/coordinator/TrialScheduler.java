@@ -80,7 +80,7 @@ public final class TrialScheduler {
         EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
                 .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot))
-                .setGenerator(e.generator().specName()).build();
+                .setGenerator(e.generator().specName()).addAllMetrics(e.metrics()).build();
         ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
                 .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest()).build();

@@ -2,6 +2,7 @@ package dev.gantry.evaluation;
 
 import dev.gantry.evaluation.features.FeatureExtractor;
 import dev.gantry.model.Sagan;
+import dev.gantry.evaluation.metrics.LabeledFeatures;
 import dev.gantry.sampling.Sampler;
 import dev.gantry.spec.GeneratorChoice;
 import java.util.LinkedHashMap;
@@ -32,6 +33,13 @@ public final class CheckpointEvaluator {
     public static Result evaluate(Sagan model, GeneratorChoice generator, List<String> classNames,
             FeatureExtractor extractor, ClassStatistics real, int[] samplesPerClass, long evalSeed,
             java.util.function.IntConsumer onImages) {
+        return evaluate(model, generator, classNames, extractor, real, samplesPerClass, evalSeed, null, onImages);
+    }
+
+    /** @param keep where the generated images' features go for the other metrics (null: not kept) */
+    public static Result evaluate(Sagan model, GeneratorChoice generator, List<String> classNames,
+            FeatureExtractor extractor, ClassStatistics real, int[] samplesPerClass, long evalSeed,
+            LabeledFeatures.Builder keep, java.util.function.IntConsumer onImages) {
         int classes = classNames.size();
         int[] counts = samplesPerClass != null ? samplesPerClass : real.classCounts();
         int channels = model.config().imageChannels();
@@ -53,6 +61,11 @@ public final class CheckpointEvaluator {
                 float[] f = extractor.features(samples.pixels(), n, channels, size);
                 pooled.add(f, n);
                 perClass.add(f, n);
+                if (keep != null) {
+                    int[] rowLabels = new int[n];
+                    java.util.Arrays.fill(rowLabels, c);
+                    keep.add(f, n, rowLabels);
+                }
                 onImages.accept(n);
             }
             generated.put(classNames.get(c), perClass.stats());

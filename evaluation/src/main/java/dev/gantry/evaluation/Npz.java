@@ -120,8 +120,9 @@ public final class Npz {
             case "<f8" -> 8;
             case "<f4" -> 4;
             case "|u1" -> 1;
+            case "<i8" -> 8;
             default -> throw new StatisticsException(source + ": dtype " + descr.group(1)
-                    + " is not supported (float64, float32 little-endian, or uint8)");
+                    + " is not supported (float64, float32 or int64 little-endian, or uint8)");
         };
         // Checked before anything is allocated: a 100-byte file cannot ask for 16 GB.
         if (count > Integer.MAX_VALUE - 8 || Math.multiplyExact(count, itemSize) > in.remaining()) {
@@ -141,6 +142,11 @@ public final class Npz {
             case "|u1" -> {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = Byte.toUnsignedInt(in.get());
+                }
+            }
+            case "<i8" -> {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = in.getLong();  // labels and counts: exact below 2^53
                 }
             }
             default -> throw new StatisticsException(source + ": dtype " + descr.group(1)

@@ -2,6 +2,7 @@ package dev.gantry.evaluation;
 
 import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FeatureExtractor;
+import dev.gantry.evaluation.metrics.LabeledFeatures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,8 @@ import java.util.Map;
  */
 public final class ReferenceStatistics {
     private static final int BATCH = 500;
+    public static final String FEATURES = "features.npy";
+    public static final String LABELS = "labels.npy";
 
     private ReferenceStatistics() {}
 
@@ -101,6 +104,56 @@ public final class ReferenceStatistics {
             byName.put(data.classNames().get(c), perClass[c].stats());
         }
         return new ClassStatistics(extractor.id(), all.stats(), byName, data.classCounts());
+    }
+
+    /**
+     * Features of the real images (at most {@link LabeledFeatures#rowsPerClass} per class, the first
+     * of each class), for the metrics that need samples rather than Gaussian fits. Cached beside
+     * the statistics as float32 "features.npy" and int64 "labels.npy"; computed on first use.
+     */
+    public static LabeledFeatures features(LabeledImages data, FeatureExtractor extractor, Path cacheRoot, String key)
+            throws IOException {
+        Path dir = cacheRoot.resolve(key);
+        Path featuresFile = dir.resolve(FEATURES);
+        Path labelsFile = dir.resolve(LABELS);
+        if (Files.isRegularFile(labelsFile)) {
+            Npz.Array f = Npz.readNpy(featuresFile);
+            Npz.Array l = Npz.readNpy(labelsFile);
+            if (f.shape().length != 2 || f.shape()[1] != extractor.featureDim() || l.shape()[0] != f.shape()[0]) {
+                throw new StatisticsException(featuresFile + ": not " + extractor.featureDim() + "-dimensional features"
+                        + " with one label per row");
+            }
+            float[] values = new float[f.values().length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) f.values()[i];
+            }
+            int[] labels = new int[(int) l.shape()[0]];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = (int) l.values()[i];
+                if (labels[i] < 0 || labels[i] >= data.numClasses()) {
+                    throw new StatisticsException(labelsFile + ": label " + labels[i] + " out of range");
+                }
+            }
+            return new LabeledFeatures(labels.length, extractor.featureDim(), values, labels);
+        }
+        LabeledFeatures.Builder kept = new LabeledFeatures.Builder(extractor.featureDim(), data.numClasses());
+        for (int start = 0; start < data.count(); start += BATCH) {
+            int n = Math.min(BATCH, data.count() - start);
+            float[] f = extractor.features(data.range(start, n), n, data.channels(), data.size());
+            kept.add(f, n, java.util.Arrays.copyOfRange(data.labels(), start, start + n));
+        }
+        LabeledFeatures features = kept.build();
+        Files.createDirectories(dir);
+        writeAtomically(featuresFile, features.featuresNpy());
+        writeAtomically(labelsFile, features.labelsNpy());  // last: its presence marks both files complete
+        return features;
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String classFile(int c) {

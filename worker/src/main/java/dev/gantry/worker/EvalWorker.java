@@ -61,7 +61,8 @@ public final class EvalWorker implements AutoCloseable {
                 .setCheckpoint(event.getCheckpoint()).setExtractorId(p.getExtractorId()).setSplit(p.getSplit())
                 .setSamplesPerClass(p.getSamplesPerClass()).setEvalSeed(p.getEvalSeed())
                 .setTotalSteps(event.getTotalSteps()).setRequestedAtMs(event.getCommittedAtMs())
-                .setStatsRoot(p.getStatsRoot()).setGenerator(p.getGenerator()).build());
+                .setStatsRoot(p.getStatsRoot()).setGenerator(p.getGenerator())
+                .addAllMetrics(p.getMetricsList()).build());
     }
 
     /** Evaluations: due ones from checkpoint events, requested ones from the eval-tasks topic. */

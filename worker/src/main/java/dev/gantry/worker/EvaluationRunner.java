@@ -16,6 +16,8 @@ import dev.gantry.evaluation.features.FeatureExtractor;
 import dev.gantry.evaluation.features.InceptionReference;
 import dev.gantry.evaluation.features.InceptionV3;
 import dev.gantry.evaluation.features.VerifiedExtractors;
+import dev.gantry.evaluation.metrics.LabeledFeatures;
+import dev.gantry.evaluation.metrics.SetMetrics;
 import dev.gantry.failure.BadTaskException;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
@@ -34,9 +36,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +112,49 @@ final class EvaluationRunner implements AutoCloseable {
                 + task.getTaskId() + ": generator '" + task.getGenerator() + "' is not raw or ema"));
     }
 
+    /** The metrics a task asks for beside FID; an unknown name is a bad task, never silently dropped. */
+    static Set<MetricNames.SetMetric> otherMetrics(EvaluationTask task) {
+        Set<MetricNames.SetMetric> out = EnumSet.noneOf(MetricNames.SetMetric.class);
+        for (String name : task.getMetricsList()) {
+            out.add(MetricNames.SetMetric.bySpecName(name).orElseThrow(() -> new BadTaskException("evaluation "
+                    + task.getTaskId() + ": metric '" + name + "' is not one of " + MetricNames.SetMetric.specNames())));
+        }
+        out.remove(MetricNames.SetMetric.FID);
+        return out;
+    }
+
+    /** Real features for the set metrics, from this worker's cache (a damaged entry is computed again). */
+    private LabeledFeatures realFeatures(DatasetSpec spec, int size, FeatureExtractor extractor) throws IOException {
+        LabeledImages data = Datasets.open(spec, size, cache().fashionMnistDownloads());
+        String key = ReferenceStatistics.key(data, extractor);
+        try {
+            return ReferenceStatistics.features(data, extractor, cache().statistics(), key);
+        } catch (StatisticsException damaged) {
+            log.warn("real features {} unreadable ({}); computing them again", key, damaged.getMessage());
+            Files.deleteIfExists(cache().statistics().resolve(key).resolve(ReferenceStatistics.LABELS));
+            return ReferenceStatistics.features(data, extractor, cache().statistics(), key);
+        }
+    }
+
+    /**
+     * The generated features kept in the store beside the shared statistics, so any metric can be
+     * computed again later without regenerating images: "generated/TRIAL/step-S/DEFINITION.npy"
+     * (float32, at most LabeledFeatures.MAX_ROWS rows) with its labels; none without a stats root.
+     */
+    private Optional<String> keepFeatures(EvaluationTask task, LabeledFeatures generated) {
+        if (task.getStatsRoot().isEmpty()) {
+            return Optional.empty();
+        }
+        Stores.Location root = stores.locate(task.getStatsRoot());
+        String name = MetricNames.fileSafe(metricDefinition(task, task.getExtractorId()));
+        String key = root.keyPrefix() + "generated/" + MetricNames.fileSafe(task.getTrial().getTrialId()) + "/step-"
+                + task.getCheckpoint().getStep() + "/" + name;
+        root.store().put(key + ".labels.npy", generated.labelsNpy());
+        root.store().put(key + ".npy", generated.featuresNpy());
+        return Optional.of(task.getStatsRoot() + (task.getStatsRoot().endsWith("/") ? "" : "/")
+                + key.substring(root.keyPrefix().length()) + ".npy");
+    }
+
     EvaluationResult run(EvaluationTask task) throws IOException {
         long started = System.nanoTime();
         if (task.getSamplesPerClass() < 0 || task.getSamplesPerClass() == 1
@@ -120,6 +168,7 @@ final class EvaluationRunner implements AutoCloseable {
             roots.require(task.getStatsRoot(), "evaluation " + task.getTaskId() + " stats_root");
         }
         GeneratorChoice generator = generator(task);
+        otherMetrics(task);  // checked before any work
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
         // The manifest the event named (when it names one): after a quarantine and a recompute the
@@ -142,16 +191,27 @@ final class EvaluationRunner implements AutoCloseable {
                 counts = new int[state.classNames().size()];
                 Arrays.fill(counts, task.getSamplesPerClass());
             }
+            Set<MetricNames.SetMetric> others = otherMetrics(task);
+            LabeledFeatures.Builder kept = others.isEmpty() ? null
+                    : new LabeledFeatures.Builder(extractor.featureDim(), state.classNames().size());
             CheckpointEvaluator.Result result = CheckpointEvaluator.evaluate(state.model(), generator, state.classNames(),
-                    extractor, real, counts, task.getEvalSeed(), n -> { });
+                    extractor, real, counts, task.getEvalSeed(), kept, n -> { });
             EvaluationResult.Builder b = EvaluationResult.newBuilder().setTrial(task.getTrial())
                     .setStep(task.getCheckpoint().getStep()).setCheckpoint(task.getCheckpoint())
                     .setExtractorId(extractor.id()).setMetricDefinition(metricDefinition(task, extractor.id()))
                     .setFid(result.fid()).setIntraFid(result.intraFid().mean())
                     .putAllPerClassFid(result.intraFid().perClass()).setWorkerId(settings.workerId())
                     .setComputedAtMs(System.currentTimeMillis()).setSamplesPerClass(task.getSamplesPerClass())
-                    .setSeconds((System.nanoTime() - started) / 1e9).setRequestedAtMs(task.getRequestedAtMs());
-            return b.build();
+                    .setRequestedAtMs(task.getRequestedAtMs());
+            if (kept != null) {
+                LabeledFeatures generated = kept.build();
+                LabeledFeatures realFeatures = realFeatures(realSpec, size, extractor);
+                SetMetrics.Values v = SetMetrics.compute(realFeatures, generated, state.classNames(), others,
+                        task.getEvalSeed());
+                b.putAllMetrics(v.values()).putAllPerClassKid(v.perClassKid()).setMetricSettings(v.settings());
+                keepFeatures(task, generated).ifPresent(b::setFeaturesUri);
+            }
+            return b.setSeconds((System.nanoTime() - started) / 1e9).build();
         }
     }
 

@@ -31,6 +31,11 @@ class EvaluationGeneratorTest {
         EvaluationTask old = task.toBuilder().clearGenerator().build();
         assertEquals("fid[fmnist-cnn-v1]/test/n=class-counts/seed=0", EvaluationRunner.metricDefinition(old, "fmnist-cnn-v1"),
                 "tasks from before the field are the raw generator's, with the definitions they always had");
+        assertEquals(java.util.Set.of(dev.gantry.cluster.MetricNames.SetMetric.KID),
+                EvaluationRunner.otherMetrics(task.toBuilder().addMetrics("fid").addMetrics("kid").build()));
+        BadTaskException unknown = assertThrows(BadTaskException.class,
+                () -> EvaluationRunner.otherMetrics(task.toBuilder().addMetrics("inception-score").build()));
+        assertTrue(unknown.getMessage().contains("metric 'inception-score'"), unknown.getMessage());
         BadTaskException bad = assertThrows(BadTaskException.class,
                 () -> EvaluationRunner.generator(task.toBuilder().setGenerator("EMA ").build()));
         assertTrue(bad.getMessage().contains("generator 'EMA '"), bad.getMessage());
