@@ -6,6 +6,9 @@
 #   scripts/install-deps.sh --torchvision + python3-torchvision (random-weights Inception v3 for the tests)
 #   scripts/install-deps.sh --scipy     + python3-scipy (pytorch-fid's sqrtm side of 'gantry bench fid')
 #   scripts/install-deps.sh --sklearn   + python3-sklearn (the tests' nearest-neighbour reference for precision/recall)
+#   scripts/install-deps.sh --kubectl   + kubectl (deploy-tests render deploy/k8s with `kubectl kustomize`). The
+#                                       package kubectl is in the Kubernetes (pkgs.k8s.io) and Google Cloud apt
+#                                       repositories; Debian's own kubernetes-client (1.20) lacks kustomize 5.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -18,6 +21,7 @@ for arg in "$@"; do
     --torchvision) /usr/bin/python3 -c "import torchvision" 2>/dev/null || need+=(python3-torchvision) ;;
     --scipy) /usr/bin/python3 -c "import scipy" 2>/dev/null || need+=(python3-scipy) ;;
     --sklearn) /usr/bin/python3 -c "import sklearn" 2>/dev/null || need+=(python3-sklearn) ;;
+    --kubectl) command -v kubectl >/dev/null || need+=(kubectl) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
