@@ -51,6 +51,26 @@ final class ProductSources {
                 .toList();
     }
 
+    /** The picocli option names declared in these source files ({@code names = "--x"} or {@code names = {"--x", "-x"}}). */
+    static java.util.Set<String> options(String... files) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        Pattern declaration = Pattern.compile("@Option\\(names\\s*=\\s*(\\{[^}]*\\}|\"[^\"]*\")");
+        Pattern name = Pattern.compile("\"(-[^\"]+)\"");
+        for (String file : files) {
+            Matcher d = declaration.matcher(read(file));
+            while (d.find()) {
+                Matcher n = name.matcher(d.group(1));
+                while (n.find()) {
+                    names.add(n.group(1));
+                }
+            }
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException(java.util.Arrays.toString(files) + ": no @Option found; update ProductSources.options");
+        }
+        return names;
+    }
+
     private static String constant(String file, String regex) {
         return group(read(file), regex, file + ": " + regex);
     }
