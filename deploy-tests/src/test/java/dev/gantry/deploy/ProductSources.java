@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,7 +36,7 @@ final class ProductSources {
     static List<String> topics() {
         Matcher m = Pattern.compile("String\\s+\\w+\\s*=\\s*\"(gantry\\.v\\d+\\.[a-z-]+)\"")
                 .matcher(read("transport/src/main/java/dev/gantry/transport/Topics.java"));
-        List<String> topics = new java.util.ArrayList<>();
+        List<String> topics = new ArrayList<>();
         while (m.find()) {
             topics.add(m.group(1));
         }
@@ -46,14 +50,14 @@ final class ProductSources {
     static List<String> workQueues() {
         String source = read("transport/src/main/java/dev/gantry/transport/Topics.java");
         String list = group(source, "WORK_QUEUES\\s*=\\s*List\\.of\\(([^)]*)\\)", "Topics.java: WORK_QUEUES");
-        return java.util.Arrays.stream(list.split(",")).map(String::trim)
+        return Arrays.stream(list.split(",")).map(String::trim)
                 .map(name -> group(source, name + "\\s*=\\s*\"([^\"]+)\"", "Topics.java: " + name))
                 .toList();
     }
 
     /** The picocli option names declared in these source files ({@code names = "--x"} or {@code names = {"--x", "-x"}}). */
-    static java.util.Set<String> options(String... files) {
-        java.util.Set<String> names = new java.util.TreeSet<>();
+    static Set<String> options(String... files) {
+        Set<String> names = new TreeSet<>();
         Pattern declaration = Pattern.compile("@Option\\(names\\s*=\\s*(\\{[^}]*\\}|\"[^\"]*\")");
         Pattern name = Pattern.compile("\"(-[^\"]+)\"");
         for (String file : files) {
@@ -66,7 +70,7 @@ final class ProductSources {
             }
         }
         if (names.isEmpty()) {
-            throw new IllegalStateException(java.util.Arrays.toString(files) + ": no @Option found; update ProductSources.options");
+            throw new IllegalStateException(Arrays.toString(files) + ": no @Option found; update ProductSources.options");
         }
         return names;
     }

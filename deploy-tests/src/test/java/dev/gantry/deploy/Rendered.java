@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** One overlay as {@code kubectl kustomize} renders it, parsed strictly, with the lookups the checks need. */
@@ -49,7 +50,7 @@ record Rendered(String overlay, List<HasMetadata> objects) {
 
     /** Every pod this overlay would run, named "Kind/name". */
     Map<String, PodSpec> podSpecs() {
-        Map<String, PodSpec> pods = new java.util.TreeMap<>();
+        Map<String, PodSpec> pods = new TreeMap<>();
         deployments().forEach(d -> pods.put("Deployment/" + d.getMetadata().getName(), d.getSpec().getTemplate().getSpec()));
         all(Job.class).forEach(j -> pods.put("Job/" + j.getMetadata().getName(), j.getSpec().getTemplate().getSpec()));
         return pods;
