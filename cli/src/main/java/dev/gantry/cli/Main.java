@@ -19,7 +19,7 @@ import picocli.CommandLine;
         description = "Class-conditional SAGAN training on asynchronous workers.",
         subcommands = {LocalCommand.class, SubmitCommand.class, StatusCommand.class, WatchCommand.class,
                 ResultsCommand.class, CancelCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
-                CoordinatorCommand.class, WorkerCommand.class,
+                ExportCommand.class, CoordinatorCommand.class, WorkerCommand.class,
                 TrainCommand.class, SamplesCommand.Alias.class, EvalCommand.Alias.class, FidCommand.class,
                 KidCommand.class, MetricsCommand.class,
                 FeaturenetCommand.class, SelftestCommand.class, BenchCommand.class, EngineCommand.class,
