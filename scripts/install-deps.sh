@@ -9,7 +9,11 @@
 #   scripts/install-deps.sh --kubectl   + kubectl (deploy-tests render deploy/k8s with `kubectl kustomize`). The
 #                                       package kubectl is in the Kubernetes (pkgs.k8s.io) and Google Cloud apt
 #                                       repositories; Debian's own kubernetes-client (1.20) lacks kustomize 5.
+#   scripts/install-deps.sh --tensorboard + a Python virtual environment with the tensorboard package (the tests read
+#                                       'gantry export tensorboard' files with its event reader), in
+#                                       ${GANTRY_PY_VENV:-~/.cache/gantry/venv-tensorboard}; pip's configured index
 set -euo pipefail
+tensorboard_venv=""
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
@@ -22,6 +26,9 @@ for arg in "$@"; do
     --scipy) /usr/bin/python3 -c "import scipy" 2>/dev/null || need+=(python3-scipy) ;;
     --sklearn) /usr/bin/python3 -c "import sklearn" 2>/dev/null || need+=(python3-sklearn) ;;
     --kubectl) command -v kubectl >/dev/null || need+=(kubectl) ;;
+    --tensorboard)
+      tensorboard_venv="${GANTRY_PY_VENV:-$HOME/.cache/gantry/venv-tensorboard}"
+      /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -30,4 +37,9 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   $SUDO apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" >&2
+fi
+if [ -n "$tensorboard_venv" ] && ! "$tensorboard_venv/bin/python" -c "import tensorboard" 2>/dev/null; then
+  echo "installing: tensorboard into $tensorboard_venv" >&2
+  /usr/bin/python3 -m venv "$tensorboard_venv"
+  "$tensorboard_venv/bin/pip" install -q tensorboard >&2
 fi
