@@ -23,13 +23,15 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "tensorboard", mixinStandardHelpOptions = true,
         description = {"Write an experiment as TensorBoard event files, one run directory per trial.",
-                "Scalars at their generator step: loss/G, loss/D, D/real and D/fake (mean D logits), speed/steps_per_second",
-                "(from worker progress reports, every --progress-ms of a training worker, and checkpoint events), and every",
-                "metric of every evaluation (eval/..., per_class/...). Images: a sample grid ('samples') of each checkpoint",
-                "still kept. Values a run directory already holds are not written again, so running the export again, or",
-                "after a stopped --follow, adds only what is new."},
-        footer = {"", "Examples:", "  gantry export tensorboard fmnist-small-20261123-2101-a3f9 --out tb/ && tensorboard --logdir tb/",
-                "  gantry export tensorboard ID --out tb/ --follow     # keeps appending until the experiment finishes",
+                "Scalars at their generator step: loss/G, loss/D, D/real and D/fake (mean D logits),",
+                "speed/steps_per_second (from worker progress reports, one every --progress-ms of a",
+                "training worker, and from checkpoint events), and every metric of every evaluation",
+                "(eval/..., per_class/...). Images: a sample grid ('samples') of each checkpoint still kept.",
+                "Values a run directory holds already are not written again: an export run again, or a",
+                "--follow stopped and restarted, adds only what is new."},
+        footer = {"", "Examples:", "  gantry export tensorboard fmnist-small-20261123-2101-a3f9 --out tb/",
+                "  tensorboard --logdir tb/",
+                "  gantry export tensorboard ID --out tb/ --follow    # appends until the experiment finishes",
                 "", "Checkpoints are read from the store (S3 settings from GANTRY_S3_* and AWS_* variables).",
                 "Worker progress reports are kept one day; older segments' losses come from checkpoint events."})
 final class ExportTensorBoardCommand implements Callable<Integer> {

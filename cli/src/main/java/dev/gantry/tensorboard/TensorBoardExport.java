@@ -58,7 +58,7 @@ public final class TensorBoardExport implements Closeable {
         ExperimentRecords all = concat(waiting, fresh);
         waiting = select(all, id -> !known.containsKey(id));
         int scalars = 0;
-        for (Map.Entry<String, List<ScalarPoint>> e : TrialScalars.of(select(all, known::containsKey)).entrySet()) {
+        for (Map.Entry<String, List<ScalarPoint>> e : TrialScalars.of(select(all, known::containsKey), known).entrySet()) {
             RunDirectory run = run(known.get(e.getKey()));
             List<ScalarPoint> points = new ArrayList<>(e.getValue());
             points.sort(Comparator.comparingLong(ScalarPoint::step));  // stable: checkpoint values stay first

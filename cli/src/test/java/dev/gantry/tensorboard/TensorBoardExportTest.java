@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.client.ExperimentRecords;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.ExperimentSettings;
 import dev.gantry.proto.v1.TrainingStats;
 import dev.gantry.proto.v1.TrialRef;
 import dev.gantry.proto.v1.TrialState;
@@ -44,6 +46,8 @@ class TensorBoardExportTest {
     private static final String EXPERIMENT = "exp1";
     private static final String FID = "fid[fmnist-cnn-v1]";
     private static final String DEFINITION = FID + "/test/n=class-counts/seed=0";
+    private static final ExperimentSettings SETTINGS = ExperimentSettings.newBuilder().setEvalPolicy(
+            EvaluationPolicy.newBuilder().setSplit("test").setSamplesPerClass(0).setEvalSeed(0).setGenerator("raw")).build();
 
     @TempDir
     Path out;
@@ -83,7 +87,7 @@ class TensorBoardExportTest {
 
     private static TrialState state(int index, String label, long... kept) {
         TrialState.Builder b = TrialState.newBuilder().setTrial(trial(index)).setIndex(index).setLabel(label)
-                .setPhase(TrialState.Phase.RUNNING).setMetricName(FID);
+                .setPhase(TrialState.Phase.RUNNING).setMetricName(FID).setSettings(SETTINGS);
         for (long k : kept) {
             b.addKept(CheckpointRef.newBuilder().setStep(k).setUri("s3://b/exp1/t" + index + "/step-" + k + "/"));
         }
@@ -113,7 +117,12 @@ class TensorBoardExportTest {
 
     private static EvaluationResult result(int trial, long step, double fid, double intra, Map<String, Double> metrics,
             Map<String, Double> perClassFid, Map<String, Double> perClassKid) {
-        return EvaluationResult.newBuilder().setTrial(trial(trial)).setStep(step).setMetricDefinition(DEFINITION)
+        return result(DEFINITION, trial, step, fid, intra, metrics, perClassFid, perClassKid);
+    }
+
+    private static EvaluationResult result(String definition, int trial, long step, double fid, double intra,
+            Map<String, Double> metrics, Map<String, Double> perClassFid, Map<String, Double> perClassKid) {
+        return EvaluationResult.newBuilder().setTrial(trial(trial)).setStep(step).setMetricDefinition(definition)
                 .setFid(fid).setIntraFid(intra).putAllMetrics(metrics).putAllPerClassFid(perClassFid)
                 .putAllPerClassKid(perClassKid).setComputedAtMs(1_700_000_500_000L + step).build();
     }
@@ -124,6 +133,9 @@ class TensorBoardExportTest {
     private static final EvaluationResult T0_AT_200 = result(0, 200, 30.75, 48.5,
             Map.of("kid", 0.0211, "kid_std", 0.0017, "precision", 0.66, "recall", 0.5),
             Map.of("T-shirt/top", 44.0, "Bag", 53.0), Map.of("T-shirt/top", 0.03, "Bag", 0.012));
+    /** A user's extra evaluation (gantry eval TRIAL@200 --samples 5): another protocol, not comparable. */
+    private static final EvaluationResult T0_EXTRA_AT_200 = result(FID + "/test/n=5/seed=0", 0, 200, 70.0, 80.0, Map.of(),
+            Map.of("Bag", 90.0), Map.of());
     private static final EvaluationResult T1_AT_200 = result(1, 200, 35.0, 50.0, Map.of(), Map.of(), Map.of());
 
     /** Sample grids of every checkpoint but trial 1's step 200, which retention deleted; sized by step. */
@@ -148,7 +160,7 @@ class TensorBoardExportTest {
         ExperimentRecords second = new ExperimentRecords(
                 List.of(progress(0, 140), progress(0, 180), progress(0, 200), progress(2, 60)),
                 List.of(checkpoint(0, 200), duplicateCheckpoint(0, 200), checkpoint(1, 200)),
-                List.of(T0_AT_200, T1_AT_200));
+                List.of(T0_AT_200, T0_EXTRA_AT_200, T1_AT_200));
         List<TrialState> firstStates = List.of(state(0, "sn-g-d,seed=0", 100), state(1, "base/x y", 100));
         List<TrialState> secondStates = List.of(state(0, "sn-g-d,seed=0", 100, 200), state(1, "base/x y", 100, 200),
                 state(2, ""));
@@ -159,8 +171,9 @@ class TensorBoardExportTest {
                     "t0: 40, 80, 100 and t1: 50, 100 (5 training scalars each); t0's evaluation at 100 (10 values); grids of t0, t1 @100");
             assertEquals(2, export.checkpointsToRender(secondStates), "t0@200 and t1@200");
             TensorBoardExport.Written w2 = export.write(secondStates, second);
-            assertEquals(new TensorBoardExport.Written(6 * 5 + 10 + 2, 1), w2,
-                    "t0: 140, 180, 200, t1: 200, t2: 30, 60; evaluations of t0 and t1 at 200; t1@200 is deleted");
+            assertEquals(new TensorBoardExport.Written(6 * 5 + 10 + 3 + 2, 1), w2,
+                    "t0: 140, 180, 200, t1: 200, t2: 30, 60; evaluations of t0 (and its extra one) and t1 at 200;"
+                            + " t1@200 is deleted");
         }
         assertEquals(List.of("t000_sn-g-d,seed=0@100", "t001_base_x_y@100", "t000_sn-g-d,seed=0@200", "t001_base_x_y@200"),
                 asked);
@@ -191,7 +204,11 @@ class TensorBoardExportTest {
         assertSeries(t0, "per_class/" + FID + "/Bag", Map.of(100L, 65.0, 200L, 53.0));
         assertSeries(t0, "per_class/kid[fmnist-cnn-v1]/T-shirt/top", Map.of(100L, 0.04, 200L, 0.03));
         assertSeries(t0, "per_class/kid[fmnist-cnn-v1]/Bag", Map.of(100L, 0.05, 200L, 0.012));
-        assertEquals(5 + 10, t0.size(), "training and evaluation tags, no others: " + fieldNames(t0));
+        String extra = "extra_eval/test/n=5/seed=0/";
+        assertSeries(t0, extra + FID, Map.of(200L, 70.0));
+        assertSeries(t0, extra + "intra_" + FID, Map.of(200L, 80.0));
+        assertSeries(t0, extra + "per_class/" + FID + "/Bag", Map.of(200L, 90.0));
+        assertEquals(5 + 10 + 3, t0.size(), "training and evaluation tags, no others: " + fieldNames(t0));
         JsonNode t1 = runs.get("t001_base_x_y").get("scalars");
         assertSeries(t1, "eval/" + FID, Map.of(200L, 35.0));
         assertSeries(t1, "eval/intra_" + FID, Map.of(200L, 50.0));
