@@ -1,8 +1,8 @@
 package dev.gantry.tensorboard;
 
+import com.google.protobuf.ByteString;
 import dev.gantry.proto.tensorboard.Event;
 import dev.gantry.proto.tensorboard.Summary;
-import com.google.protobuf.ByteString;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;

@@ -32,10 +32,6 @@ final class RunDirectory implements Closeable {
         return run;
     }
 
-    Path dir() {
-        return dir;
-    }
-
     boolean has(String tag, long step) {
         return written.contains(key(tag, step));
     }
