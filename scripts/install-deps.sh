@@ -6,6 +6,8 @@
 #   scripts/install-deps.sh --torchvision + python3-torchvision (random-weights Inception v3 for the tests)
 #   scripts/install-deps.sh --scipy     + python3-scipy (pytorch-fid's sqrtm side of 'gantry bench fid')
 #   scripts/install-deps.sh --sklearn   + python3-sklearn (the tests' nearest-neighbour reference for precision/recall)
+#   scripts/install-deps.sh --promtool  + promtool (Debian's prometheus package): the metrics tests lint each
+#                                       process's /metrics text with `promtool check metrics`.
 #   scripts/install-deps.sh --kubectl   + kubectl (deploy-tests render deploy/k8s with `kubectl kustomize`). The
 #                                       package kubectl is in the Kubernetes (pkgs.k8s.io) and Google Cloud apt
 #                                       repositories; Debian's own kubernetes-client (1.20) lacks kustomize 5.
@@ -29,6 +31,7 @@ for arg in "$@"; do
     --tensorboard)
       tensorboard_venv="${GANTRY_PY_VENV:-$HOME/.cache/gantry/venv-tensorboard}"
       /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv) ;;
+    --promtool) command -v promtool >/dev/null || need+=(prometheus) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -41,5 +44,12 @@ fi
 if [ -n "$tensorboard_venv" ] && ! "$tensorboard_venv/bin/python" -c "import tensorboard" 2>/dev/null; then
   echo "installing: tensorboard into $tensorboard_venv" >&2
   /usr/bin/python3 -m venv "$tensorboard_venv"
-  "$tensorboard_venv/bin/pip" install -q tensorboard >&2
+  # Where pip's configuration names local indexes only as extra ones (machine images without PyPI),
+  # make the first the index, so pip never waits on an unreachable pypi.org.
+  index_args=()
+  local_indexes="$("$tensorboard_venv/bin/pip" config get global.extra-index-url 2>/dev/null || true)"
+  for url in $local_indexes; do
+    if [ ${#index_args[@]} -eq 0 ]; then index_args+=(--index-url "$url"); else index_args+=(--extra-index-url "$url"); fi
+  done
+  "$tensorboard_venv/bin/pip" install -q "${index_args[@]}" tensorboard >&2
 fi

@@ -4,5 +4,5 @@
 #   scripts/test.sh -pl core   # extra arguments go to Maven
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --numpy --torchvision --sklearn --kubectl --tensorboard
+scripts/install-deps.sh --numpy --torchvision --sklearn --kubectl --tensorboard --promtool
 exec mvn -B install -Dgantry.py.venv="${GANTRY_PY_VENV:-$HOME/.cache/gantry/venv-tensorboard}" "$@"

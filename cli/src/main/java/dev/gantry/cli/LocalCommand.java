@@ -70,6 +70,10 @@ final class LocalCommand implements Runnable {
         @Option(names = "--cache", description = "workers' dataset and reference-statistics cache (default: ~/.cache/gantry)")
         Path cacheDir;
 
+        @Option(names = "--metrics-port", paramLabel = "PORT",
+                description = "serve Prometheus metrics: the coordinator's on PORT, each worker's on the next ports")
+        Integer metricsPort;
+
         @Option(names = "--timeout", defaultValue = "PT12H", description = "give up after this long (ISO-8601, default: ${DEFAULT-VALUE})")
         Duration timeout;
 
@@ -77,6 +81,10 @@ final class LocalCommand implements Runnable {
         public Integer call() throws Exception {
             if (trainWorkers < 1 || evalWorkers < 0) {
                 throw ExitException.badInput("--train-workers must be at least 1 and --eval-workers at least 0");
+            }
+            if (metricsPort != null && (metricsPort < 1 || metricsPort + trainWorkers + evalWorkers > 65535)) {
+                throw ExitException.badInput("--metrics-port must leave room for one port per process in 1..65535 (got "
+                        + metricsPort + ")");
             }
             if (!store.equals("s3") && !store.equals("directory")) {
                 throw ExitException.badInput("--store must be s3 or directory (got '" + store + "')");
@@ -100,7 +108,7 @@ final class LocalCommand implements Runnable {
             System.err.println("starting Kafka (KRaft), " + (store.equals("s3") ? "S3Mock" : "the directory store")
                     + " and the coordinator; logs in " + work.resolve("logs"));
             try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options(work, store.equals("s3"), perWorker, net,
-                    cache, 15_000, List.of()))) {
+                    cache, 15_000, List.of(), metricsPort))) {
                 Thread hook = new Thread(cluster::close);
                 Runtime.getRuntime().addShutdownHook(hook);
                 for (int i = 0; i < trainWorkers; i++) {
@@ -109,6 +117,8 @@ final class LocalCommand implements Runnable {
                 for (int i = 0; i < evalWorkers; i++) {
                     cluster.addEvalWorker();
                 }
+                cluster.metricsPorts().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue()).forEach(e ->
+                        System.err.printf("metrics: %-12s http://localhost:%d/metrics%n", e.getKey(), e.getValue()));
                 List<TrialState> trials;
                 ExperimentResults results;
                 try (ExperimentClient client = new ExperimentClient(cluster.kafka());

@@ -84,6 +84,7 @@ public final class Coordinator implements AutoCloseable {
 
     /** Reads the compacted trial-state topic to its end: the state the previous coordinator left. */
     private void rebuild() {
+        long started = System.nanoTime();
         scheduler = new TrialScheduler(System::currentTimeMillis);
         int[] restored = {0};
         TopicReplay.replay(settings.kafka(), "gantry-coordinator-rebuild", List.of(Topics.TRIAL_STATE), r -> {
@@ -95,6 +96,8 @@ public final class Coordinator implements AutoCloseable {
             }
         });
         log.info("coordinator rebuilt {} trial states ({} records)", scheduler.trials().size(), restored[0]);
+        CoordinatorMetrics.rebuilt((System.nanoTime() - started) / 1e9);
+        CoordinatorMetrics.committed(0, scheduler.trials());
     }
 
     /** Works until {@link #stop}. */
@@ -129,12 +132,14 @@ public final class Coordinator implements AutoCloseable {
                         throw new TransportException(failedCommits + " transactions in a row failed, last: "
                                 + e.getMessage(), e);
                     }
+                    CoordinatorMetrics.failedTransaction();
                     log.warn("{}; rebuilding from trial-state and reading the batch again", e.getMessage());
                     rebuild();
                     rewind(consumer);
                     continue;
                 }
                 failedCommits = 0;
+                CoordinatorMetrics.committed(actions.tasks.size() + actions.states.size(), scheduler.trials());
                 for (CheckpointRef c : actions.deletions) {
                     delete(c);  // only after the states that dropped them are committed
                 }

@@ -3,6 +3,8 @@ package dev.gantry.coordinator;
 import dev.gantry.config.Commands;
 import dev.gantry.config.ExitException;
 import dev.gantry.config.ExitStatus;
+import dev.gantry.observability.MetricsEndpoint;
+import dev.gantry.observability.MetricsOptions;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.transport.ClusterOptions;
 import dev.gantry.transport.TopicSetup;
@@ -34,6 +36,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--replication-factor", defaultValue = "1", description = "(default: ${DEFAULT-VALUE}; 3 in production)")
     short replication;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--lock-ms", defaultValue = "15000",
             description = "how long a worker holds a task without renewing (default: ${DEFAULT-VALUE})")
     int lockMs;
@@ -58,7 +63,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Coordinator coordinator = new Coordinator(settings())) {
+        CoordinatorSettings settings = settings();
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.port(), "coordinator");
+                Coordinator coordinator = new Coordinator(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(coordinator::stop));
             coordinator.run();
         } catch (TransactionalPublisher.FencedException e) {

@@ -34,21 +34,33 @@ public final class LocalCluster implements AutoCloseable {
      * @param featurenetDir fmnist-cnn-v1 weights for eval workers (trained on first use if absent)
      * @param cacheDir datasets and reference statistics
      * @param lockMs how long a worker may hold a task without renewing it
+     * @param metricsPort Prometheus endpoints: the coordinator's on this port, each worker's on the
+     *     next ones in start order; 0 picks free ports; null serves none
      */
     public record Options(Path dir, boolean s3, int workerThreads, Path featurenetDir, Path cacheDir, int lockMs,
-            List<String> workerJvmOptions) {
+            List<String> workerJvmOptions, Integer metricsPort) {
         public Options {
             if (workerThreads < 1) {
                 throw new IllegalArgumentException("worker threads must be at least 1 (got " + workerThreads + ")");
             }
+            if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+                throw new IllegalArgumentException("metrics port must be 0..65535 (got " + metricsPort + ")");
+            }
+        }
+
+        /** Without metrics endpoints. */
+        public Options(Path dir, boolean s3, int workerThreads, Path featurenetDir, Path cacheDir, int lockMs,
+                List<String> workerJvmOptions) {
+            this(dir, s3, workerThreads, featurenetDir, cacheDir, lockMs, workerJvmOptions, null);
         }
     }
 
     private final Options options;
-    private final EmbeddedKafka kafka;
+    private volatile EmbeddedKafka kafka;
     private final S3MockServer s3mock;
     private final String storeRoot;
     private final Map<String, Process> processes = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, Integer> metricsPorts = Collections.synchronizedMap(new LinkedHashMap<>());
     private int trainCount;
     private int evalCount;
 
@@ -86,6 +98,16 @@ public final class LocalCluster implements AutoCloseable {
         LocalCluster cluster = new LocalCluster(options, kafka, s3mock, storeRoot);
         cluster.startCoordinator();
         return cluster;
+    }
+
+    /**
+     * Stops the broker and starts it again on the same port and log directory, as a broker
+     * restart in production: clients reconnect, nothing committed is lost.
+     */
+    public synchronized void restartBroker() throws IOException {
+        int port = kafka.port();
+        kafka.close();
+        kafka = EmbeddedKafka.start(options.dir().resolve("kafka"), port, Map.of());
     }
 
     public KafkaSettings kafka() {
@@ -187,7 +209,40 @@ public final class LocalCluster implements AutoCloseable {
                 "--featurenet", options.featurenetDir().toString(), "--progress-ms", "1000", "--store-root", storeRoot);
     }
 
-    private void spawn(String name, String mainClass, List<String> args) throws IOException {
+    /** Each process's Prometheus port, by process name, in start order; empty without metrics. */
+    public Map<String, Integer> metricsPorts() {
+        synchronized (metricsPorts) {
+            return Map.copyOf(metricsPorts);
+        }
+    }
+
+    private Optional<Integer> nextMetricsPort(String name) throws IOException {
+        if (options.metricsPort() == null) {
+            return Optional.empty();
+        }
+        Integer known = metricsPorts.get(name);  // a restarted process keeps its port
+        if (known != null) {
+            return Optional.of(known);
+        }
+        int port;
+        if (options.metricsPort() == 0) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+        } else {
+            port = options.metricsPort() + metricsPorts.size();
+        }
+        metricsPorts.put(name, port);
+        return Optional.of(port);
+    }
+
+    private void spawn(String name, String mainClass, List<String> roleArgs) throws IOException {
+        List<String> args = new ArrayList<>(roleArgs);
+        Optional<Integer> port = nextMetricsPort(name);
+        if (port.isPresent()) {
+            args.add("--metrics-port");
+            args.add(String.valueOf(port.get()));
+        }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xss4m");

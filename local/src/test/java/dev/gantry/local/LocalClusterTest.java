@@ -67,7 +67,7 @@ class LocalClusterTest {
         LabeledImages test = FashionMnist.load(null, "test", 32, dir.resolve("dl")).head(500);
         FashionFeatureNet.train(train, test, 1, 0, dir.resolve("featurenet"), s -> { });
         cluster = LocalCluster.start(new LocalCluster.Options(dir.resolve("cluster"), true, 2, dir.resolve("featurenet"),
-                dir.resolve("cache"), 3000, List.of("-Xmx1g")));
+                dir.resolve("cache"), 3000, List.of("-Xmx1g"), 0));
         cluster.addTrainWorker();
         cluster.addTrainWorker();
         cluster.addEvalWorker();
@@ -87,6 +87,84 @@ class LocalClusterTest {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    /**
+     * Every process serves Prometheus text that promtool accepts, with the numbers an operator
+     * needs; the evaluation policy's set metrics reach the results with the features kept.
+     */
+    @Test
+    void everyProcessServesMetricsAndEvaluationsCarryTheSetMetrics() throws Exception {
+        String id = client.submit(TinySpecs.cluster("observed", 4, 4, 8, """
+                segmentSteps: 2
+                evaluation: {finalStep: true, samplesPerClass: 10, metrics: [kid, pr, dc]}
+                """), "observed.yaml", null);
+        TrialState t = await.finished(id, 1).get(0);
+        assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
+        EvaluationResult r = view.results(t.getTrial().getTrialId()).get(0);
+        for (String m : List.of("kid", "kid_std", "intra_kid", "precision", "recall", "density", "coverage")) {
+            assertTrue(r.getMetricsMap().containsKey(m) && Double.isFinite(r.getMetricsMap().get(m)), m + " in " + r);
+        }
+        assertEquals(10, r.getPerClassKidCount());
+        assertTrue(r.getMetricSettings().startsWith("kid:subsets=100,size=100,"), r.getMetricSettings());
+        try (Stores stores = stores()) {
+            Stores.Location features = stores.locate(r.getFeaturesUri());
+            String key = features.keyPrefix().substring(0, features.keyPrefix().length() - 1);  // a file, not a prefix
+            assertTrue(features.store().get(key).map(b -> b.length > 128).orElse(false),
+                    "generated features kept at " + r.getFeaturesUri());
+        }
+        Map<String, Integer> ports = cluster.metricsPorts();
+        assertEquals(java.util.Set.of("coordinator", "train-1", "train-2", "eval-1"), ports.keySet());
+        Map<String, String> scraped = new java.util.TreeMap<>();
+        for (Map.Entry<String, Integer> p : ports.entrySet()) {
+            String text = scrape(p.getValue());
+            Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+            try (var in = promtool.getOutputStream()) {
+                in.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String lint = new String(promtool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, promtool.waitFor(), p.getKey() + ": promtool check metrics: " + lint);
+            assertTrue(text.contains("jvm_memory_used_bytes") && text.contains("gantry_native_memory_bytes "), p.getKey());
+            scraped.put(p.getKey(), text);
+        }
+        String coordinator = scraped.get("coordinator");
+        assertTrue(coordinator.contains("gantry_tasks_backlog{kind=\"training\"}"), coordinator);
+        assertTrue(value(coordinator, "gantry_trials{state=\"done\"}") >= 1, coordinator);
+        assertTrue(value(coordinator, "gantry_coordinator_decisions_total") > 0, coordinator);
+        double steps = value(scraped.get("train-1"), "gantry_training_steps_total")
+                + value(scraped.get("train-2"), "gantry_training_steps_total");
+        assertTrue(steps >= 4, "steps trained by the two workers: " + steps);
+        assertTrue(scraped.get("train-1").contains("gantry_selftest_passed{check="), scraped.get("train-1"));
+        assertTrue(value(scraped.get("eval-1"), "gantry_evaluation_latency_seconds_count") >= 1, scraped.get("eval-1"));
+        // The shipped Grafana dashboard asks only for series some process serves.
+        Path repo = Path.of(System.getProperty("gantry.repo"));
+        String dashboard = Files.readString(repo.resolve("deploy/grafana/dashboards/gantry.json"));
+        String all = String.join("\n", scraped.values());
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("(gantry_[a-z_]+|jvm_[a-z_]+)").matcher(dashboard);
+        while (names.find()) {
+            if (names.group(1).equals("gantry_trial_latest_fid")) {
+                continue;  // only while a trial runs, and these have finished: CoordinatorMetricsTest covers it
+            }
+            assertTrue(all.contains(names.group(1)), "the dashboard's " + names.group(1) + " is served by no process");
+        }
+    }
+
+    private static String scrape(int port) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
+    }
+
+    /** The value of a sample line "NAME VALUE" (0 when absent). */
+    private static double value(String text, String sample) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     @Test

@@ -19,8 +19,10 @@ import dev.gantry.evaluation.features.VerifiedExtractors;
 import dev.gantry.evaluation.metrics.LabeledFeatures;
 import dev.gantry.evaluation.metrics.SetMetrics;
 import dev.gantry.failure.BadTaskException;
+import dev.gantry.observability.SelfTestMetrics;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.EvaluationTask;
+import dev.gantry.selftest.Check;
 import dev.gantry.spec.DatasetSpec;
 import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.spec.PlanLoader;
@@ -110,6 +112,13 @@ final class EvaluationRunner implements AutoCloseable {
     static GeneratorChoice generator(EvaluationTask task) {
         return GeneratorChoice.bySpecName(task.getGenerator()).orElseThrow(() -> new BadTaskException("evaluation "
                 + task.getTaskId() + ": generator '" + task.getGenerator() + "' is not raw or ema"));
+    }
+
+    private static void selfTested(Check check) {
+        log.info("self-test: {}", check.line());
+        if (check.ran()) {
+            SelfTestMetrics.record(check.name(), check.passed());
+        }
     }
 
     /** The metrics a task asks for beside FID; an unknown name is a bad task, never silently dropped. */
@@ -211,7 +220,11 @@ final class EvaluationRunner implements AutoCloseable {
                 b.putAllMetrics(v.values()).putAllPerClassKid(v.perClassKid()).setMetricSettings(v.settings());
                 keepFeatures(task, generated).ifPresent(b::setFeaturesUri);
             }
-            return b.setSeconds((System.nanoTime() - started) / 1e9).build();
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long images = Arrays.stream(result.samplesPerClass()).asLongStream().sum();
+            WorkerMetrics.evaluated(task.getRequestedAtMs() > 0
+                    ? (System.currentTimeMillis() - task.getRequestedAtMs()) / 1e3 : -1, images / Math.max(seconds, 1e-9));
+            return b.setSeconds(seconds).build();
         }
     }
 
@@ -226,6 +239,7 @@ final class EvaluationRunner implements AutoCloseable {
         String memoryKey = spec + "@" + size + "/" + extractor.id();
         ClassStatistics cached = reference.get(memoryKey);
         if (cached != null) {
+            WorkerMetrics.statistics("hit");
             return cached;
         }
         LabeledImages data = Datasets.open(spec, size, cache().fashionMnistDownloads());
@@ -246,6 +260,9 @@ final class EvaluationRunner implements AutoCloseable {
                 Files.move(target.resolveSibling(target.getFileName() + ".part"), target, StandardCopyOption.REPLACE_EXISTING);
             }
             log.info("reference statistics {} from {}", key, statsRoot);
+            WorkerMetrics.statistics("shared");
+        } else {
+            WorkerMetrics.statistics(Files.isRegularFile(local.resolve("all.npz")) ? "hit" : "miss");
         }
         try {
             cached = ReferenceStatistics.loadOrCompute(data, extractor, localRoot, key);
@@ -282,7 +299,7 @@ final class EvaluationRunner implements AutoCloseable {
                 inception = VerifiedExtractors.inception(
                         InceptionV3.locate(settings.inception(), settings.inceptionSha256(), stores, settings.cacheDir()),
                         InceptionReference.find(settings.inceptionReference(), settings.inception()),
-                        c -> log.info("self-test: {}", c.line()));
+                        EvaluationRunner::selfTested);
             }
             return inception;
         }
@@ -295,7 +312,7 @@ final class EvaluationRunner implements AutoCloseable {
             if (!Files.isRegularFile(dir.resolve(FashionFeatureNet.WEIGHTS))) {
                 trainFeatureNet(dir);
             }
-            featureNet = VerifiedExtractors.featureNet(FashionFeatureNet.load(dir), c -> log.info("self-test: {}", c.line()));
+            featureNet = VerifiedExtractors.featureNet(FashionFeatureNet.load(dir), EvaluationRunner::selfTested);
         }
         return featureNet;
     }

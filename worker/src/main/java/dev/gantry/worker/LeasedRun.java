@@ -38,6 +38,13 @@ final class LeasedRun {
     /** @param stopping polled while the work runs: when true the work is cancelled and the task handed back */
     static <T> T run(ExecutorService computeThread, Callable<T> work, TaskQueue queue,
             ConsumerRecord<String, byte[]> record, Duration renewEvery, BooleanSupplier stopping) throws Exception {
+        return run(computeThread, work, queue, record, renewEvery, stopping, () -> { });
+    }
+
+    /** @param renewed told after each successful lock renewal (for metrics) */
+    static <T> T run(ExecutorService computeThread, Callable<T> work, TaskQueue queue,
+            ConsumerRecord<String, byte[]> record, Duration renewEvery, BooleanSupplier stopping, Runnable renewed)
+            throws Exception {
         Future<T> future = computeThread.submit(work);
         long pollMs = Math.min(renewEvery.toMillis(), 500);
         long lastRenew = System.nanoTime();
@@ -58,6 +65,7 @@ final class LeasedRun {
                         throw new LostLockException("lost the lock on " + Messages.where(record) + ": " + e.getMessage(), e);
                     }
                     lastRenew = System.nanoTime();
+                    renewed.run();
                 }
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof Exception ex) {

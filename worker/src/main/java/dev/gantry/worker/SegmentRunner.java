@@ -19,6 +19,7 @@ import dev.gantry.storage.StorageException;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
+import dev.gantry.training.NonFiniteLossException;
 import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
@@ -105,15 +106,25 @@ final class SegmentRunner {
             long trainStart = System.nanoTime();
             StepStats last = null;
             for (long s = task.getFromStep(); s < task.getToStep(); s++) {
-                last = trainer.step();
+                long stepStart = System.nanoTime();
+                try {
+                    last = trainer.step();
+                } catch (NonFiniteLossException e) {
+                    WorkerMetrics.nonFinite();
+                    throw e;
+                }
                 stopIf(cancelled, task, s + 1);
                 double elapsed = seconds(trainStart);
-                progress.onStep(last, (s + 1 - task.getFromStep()) / Math.max(elapsed, 1e-9));
+                double stepsPerSecond = (s + 1 - task.getFromStep()) / Math.max(elapsed, 1e-9);
+                WorkerMetrics.step(task.getTrial().getTrialId(), s + 1, seconds(stepStart), stepsPerSecond);
+                progress.onStep(last, stepsPerSecond);
             }
             double trainingSeconds = seconds(trainStart);
             stopIf(cancelled, task, task.getToStep());  // given up meanwhile (lost lock, SIGTERM): commit nothing
+            long commitStart = System.nanoTime();
             Map<String, byte[]> files = CheckpointCodec.encode(state);
             CheckpointStore.Outcome outcome = endStore.commit(end.keyPrefix(), state.step(), spec.trajectoryHash(), files);
+            WorkerMetrics.committed(seconds(commitStart), files.values().stream().mapToLong(b -> b.length).sum());
             return new Outcome(ref(end, endUri, state.step()), outcome == CheckpointStore.Outcome.ALREADY_COMMITTED, last,
                     seconds(started), trainingSeconds);
         }
@@ -121,6 +132,7 @@ final class SegmentRunner {
 
     private static void stopIf(BooleanSupplier cancelled, TrainingTask task, long step) {
         if (cancelled.getAsBoolean()) {
+            WorkerMetrics.cancelled();
             throw new CancelledException("task " + task.getTaskId() + ": trial " + task.getTrial().getTrialId()
                     + " cancelled; stopped at step " + step + " of " + task.getFromStep() + " -> " + task.getToStep());
         }

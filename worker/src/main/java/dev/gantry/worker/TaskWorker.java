@@ -61,10 +61,12 @@ final class TaskWorker<T, R> implements AutoCloseable {
     private final ExecutorService computeThread;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile NumericsException refusal;
+    private final String roleName;
 
     TaskWorker(WorkerSettings settings, String group, List<String> topics, String computeName,
             Function<Context, Role<T, R>> roleFactory) {
         this.settings = settings;
+        this.roleName = computeName;
         queue = new TaskQueue(settings.kafka(), group, topics, settings.workerId());
         publisher = new Publisher(settings.kafka(), settings.workerId());
         stores = new Stores(settings.s3());
@@ -107,6 +109,7 @@ final class TaskWorker<T, R> implements AutoCloseable {
             return;
         }
         T t = task.get();
+        WorkerMetrics.task(roleName, "acquired");
         int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
         Optional<FailurePolicy.Decision> tooOften = FailurePolicy.beforeWork(delivery, settings.maxDeliveries());
         if (tooOften.isPresent()) {
@@ -115,16 +118,19 @@ final class TaskWorker<T, R> implements AutoCloseable {
         }
         try {
             R result = LeasedRun.run(computeThread, () -> role.run(t), queue, record, LeasedRun.renewInterval(queue),
-                    stopping::get);
+                    stopping::get, () -> WorkerMetrics.task(roleName, "renewed"));
             role.succeeded(t, result, record);
             queue.done(record);
+            WorkerMetrics.task(roleName, "accepted");
         } catch (InterruptedException e) {
             throw e;
         } catch (LeasedRun.LostLockException e) {
             log.warn("{}; its work was stopped and nothing is answered", e.getMessage());
+            WorkerMetrics.task(roleName, "lost");
         } catch (LeasedRun.AbandonedException e) {
             log.info("{}", e.getMessage());
             queue.retryLater(record);  // another worker takes it now, not when the lock runs out
+            WorkerMetrics.task(roleName, "released");
         } catch (Exception e) {
             answerFailure(record, t, delivery, e);
         }
@@ -141,11 +147,13 @@ final class TaskWorker<T, R> implements AutoCloseable {
             case RETRY -> {
                 log.warn("task {} failed on delivery {} (will be retried): {}", id, delivery, decision.reason());
                 queue.retryLater(record);
+                WorkerMetrics.task(roleName, "released");
             }
             case HAND_BACK -> {
                 log.error("refusing to work on this machine, releasing {} and stopping: {}", id, decision.reason());
                 refusal = (NumericsException) e;
                 queue.retryLater(record);
+                WorkerMetrics.task(roleName, "released");
                 stop();
             }
             case PARK -> park(record, task, delivery, decision);
@@ -158,6 +166,7 @@ final class TaskWorker<T, R> implements AutoCloseable {
                 .setDeliveryCount(delivery).setKind(decision.kind()).setAtMs(System.currentTimeMillis()).build();
         publisher.sendAndWait(Topics.TASK_FAILURES, failure.getTrial().getTrialId(), failure);
         queue.park(record);
+        WorkerMetrics.task(roleName, "rejected");
     }
 
     @Override

@@ -115,6 +115,7 @@ public final class TrainingWorker implements AutoCloseable {
         }
 
         private CheckpointEvent event(TrainingTask task, SegmentRunner.Outcome outcome, long receivedAt) {
+            WorkerMetrics.segment(outcome.segmentSeconds());
             CheckpointEvent.Builder b = CheckpointEvent.newBuilder().setTrial(task.getTrial())
                     .setCheckpoint(outcome.checkpoint()).setTaskId(task.getTaskId())
                     .setWorkerId(context.settings().workerId()).setAlreadyCommitted(outcome.alreadyCommitted())

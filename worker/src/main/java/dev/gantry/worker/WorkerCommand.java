@@ -6,6 +6,9 @@ import dev.gantry.config.ExitException;
 import dev.gantry.config.ExitStatus;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.observability.MetricsEndpoint;
+import dev.gantry.observability.MetricsOptions;
+import dev.gantry.observability.SelfTestMetrics;
 import dev.gantry.selftest.Check;
 import dev.gantry.selftest.SelfTest;
 import dev.gantry.storage.S3Settings;
@@ -43,6 +46,9 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     ClusterOptions cluster;
+
+    @Mixin
+    MetricsOptions metrics;
 
     @Option(names = "--worker-id", description = "(default: <role>-<host>-<pid>)")
     String workerId;
@@ -106,9 +112,17 @@ public final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         WorkerSettings settings = settings();
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(metrics.port(), role.equals("train") ? "training worker"
+                : "eval worker")) {
+            return work(settings);
+        }
+    }
+
+    private int work(WorkerSettings settings) throws Exception {
         EngineSetup.configure(settings.threads());
         if (role.equals("train")) {
             List<Check> checks = SelfTest.run();
+            checks.stream().filter(Check::ran).forEach(c -> SelfTestMetrics.record(c.name(), c.passed()));
             if (!SelfTest.allPassed(checks)) {
                 checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
                 throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed");
