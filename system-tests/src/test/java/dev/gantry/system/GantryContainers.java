@@ -75,6 +75,11 @@ final class GantryContainers implements ClusterUnderTest {
         return DockerClientFactory.instance().isDockerAvailable();
     }
 
+    /** The Kafka image the tests run: $GANTRY_KAFKA_IMAGE, the offline stand-in, else apache/kafka. */
+    static String kafkaImage() {
+        return image("GANTRY_KAFKA_IMAGE", "OFFLINE_KAFKA_IMAGE", "apache/kafka:4.3.1");
+    }
+
     private static String image(String override, String offline, String fallback) {
         return Optional.ofNullable(System.getenv(override)).or(() -> Optional.ofNullable(System.getenv(offline)))
                 .orElse(fallback);
@@ -177,7 +182,7 @@ final class GantryContainers implements ClusterUnderTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -27,6 +27,14 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
             }
         }
         clientProperties = Map.copyOf(clientProperties);
+        String protocol = clientProperties.getOrDefault("security.protocol", "PLAINTEXT").toUpperCase(Locale.ROOT);
+        if (protocol.startsWith("SASL_") && !clientProperties.containsKey("sasl.jaas.config")) {
+            // Kafka would fail later with a JAAS error that names neither gantry's variables nor the fix.
+            throw new IllegalArgumentException("GANTRY_KAFKA_SECURITY_PROTOCOL=" + protocol + " needs credentials:"
+                    + " set GANTRY_KAFKA_SASL_JAAS_CONFIG (for SCRAM: org.apache.kafka.common.security.scram."
+                    + "ScramLoginModule required username=\"...\" password=\"...\";) and GANTRY_KAFKA_SASL_MECHANISM"
+                    + " (e.g. SCRAM-SHA-512)");
+        }
     }
 
     public static KafkaSettings of(String bootstrapServers) {
