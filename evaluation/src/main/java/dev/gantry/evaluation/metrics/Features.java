@@ -36,18 +36,4 @@ public record Features(int n, int d, double[] values) {
         System.arraycopy(values, from * d, out, 0, out.length);
         return new Features(to - from, d, out);
     }
-
-    /** Squared Euclidean norm of every row. */
-    double[] squaredNorms() {
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            double s = 0;
-            for (int j = 0; j < d; j++) {
-                double x = values[i * d + j];
-                s += x * x;
-            }
-            out[i] = s;
-        }
-        return out;
-    }
 }

@@ -26,8 +26,10 @@ public final class KernelInceptionDistance {
         }
         int[][][] indices = subsetIndices(real.n(), fake.n(), subsets, subsetSize, seed);
         double[] scores = new double[subsets];
-        for (int s = 0; s < subsets; s++) {
-            scores[s] = mmd(real.rows(indices[s][0]), fake.rows(indices[s][1]));
+        try (SubsetGram gram = new SubsetGram(subsetSize, real.d())) {
+            for (int s = 0; s < subsets; s++) {
+                scores[s] = gram.mmd(real, indices[s][0], fake, indices[s][1]);
+            }
         }
         double mean = 0;
         for (double v : scores) {
@@ -45,7 +47,7 @@ public final class KernelInceptionDistance {
      * For each subset, {@code m} distinct rows of the real set and {@code m} of the generated set
      * (a fresh random permutation's first m, for each): [subset][0 = real, 1 = generated][i].
      */
-    static int[][][] subsetIndices(int realN, int fakeN, int subsets, int m, long seed) {
+    public static int[][][] subsetIndices(int realN, int fakeN, int subsets, int m, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int[][][] out = new int[subsets][2][];
         for (int s = 0; s < subsets; s++) {
@@ -67,30 +69,5 @@ public final class KernelInceptionDistance {
             p[j] = t;
         }
         return java.util.Arrays.copyOf(p, m);
-    }
-
-    /** The unbiased MMD^2 of two equally large samples under the cubic polynomial kernel. */
-    static double mmd(Features x, Features y) {
-        int m = x.n();
-        double gamma = 1.0 / x.d();
-        double xx = kernelSum(Gram.product(x, x), gamma, true, m);
-        double yy = kernelSum(Gram.product(y, y), gamma, true, m);
-        double xy = kernelSum(Gram.product(x, y), gamma, false, m);
-        return (xx + yy) / ((double) m * (m - 1)) - 2 * xy / ((double) m * m);
-    }
-
-    /** Sum of (g x.y + 1)^3 over the product's entries, the diagonal left out when asked. */
-    private static double kernelSum(double[] dots, double gamma, boolean offDiagonalOnly, int m) {
-        double sum = 0;
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < m; j++) {
-                if (offDiagonalOnly && i == j) {
-                    continue;
-                }
-                double k = dots[i * m + j] * gamma + 1;
-                sum += k * k * k;
-            }
-        }
-        return sum;
     }
 }
