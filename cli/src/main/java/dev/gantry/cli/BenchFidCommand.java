@@ -19,10 +19,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "fid", mixinStandardHelpOptions = true,
-        description = {"Time the Frechet distance against pytorch-fid's scipy.linalg.sqrtm.",
-                "Two synthetic d-dimensional statistics (default 2048, as Inception pool3); the sqrtm side runs",
-                "where /usr/bin/python3 has NumPy and SciPy.",
-                "Prints both values, their relative difference and the time ratio."})
+        description = {"Time the Frechet distance against pytorch-fid's scipy.linalg.sqrtm, and KID and improved",
+                "precision/recall against NumPy/scikit-learn (torch-fidelity's KID sums, prdc's precision/recall).",
+                "Synthetic d-dimensional statistics and features (default 2048, as Inception pool3); the reference",
+                "side runs where /usr/bin/python3 has NumPy, SciPy and scikit-learn, on the same features and KID subsets.",
+                "Prints both values, their relative difference and the time ratio reference/gantry (> 1: gantry faster)."})
 final class BenchFidCommand implements Callable<Integer> {
     @Option(names = "--dim", defaultValue = "2048", description = "feature dimension (default: ${DEFAULT-VALUE})")
     int dim;
@@ -40,13 +41,49 @@ final class BenchFidCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "64", description = "images for the extraction timing (default: ${DEFAULT-VALUE})")
     int images;
 
-    @Option(names = "--only-extraction", description = "skip the Frechet distance timing")
+    @Option(names = "--only-extraction", description = "skip the Frechet distance, KID and precision/recall timings")
     boolean onlyExtraction;
+
+    @Option(names = "--frechet", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "time the Frechet distance (default: on; --no-frechet skips it)")
+    boolean frechet;
+
+    @Option(names = "--kid", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "time KID (default: on; --no-kid skips it)")
+    boolean kid;
+
+    @Option(names = "--pr", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "time improved precision/recall (default: on; --no-pr skips it)")
+    boolean pr;
+
+    @Option(names = "--features", defaultValue = "10000",
+            description = "real and generated feature vectors each, for KID and precision/recall (default: ${DEFAULT-VALUE})")
+    int features;
+
+    @Option(names = "--kid-subsets", defaultValue = "100", description = "KID subsets (default: ${DEFAULT-VALUE})")
+    int kidSubsets;
+
+    @Option(names = "--kid-subset-size", defaultValue = "1000", description = "KID subset size (default: ${DEFAULT-VALUE})")
+    int kidSubsetSize;
+
+    @Option(names = "--k", defaultValue = "3", description = "neighbours for precision/recall (default: ${DEFAULT-VALUE})")
+    int k;
+
+    @Option(names = "--metric-repeats", defaultValue = "1",
+            description = "timed runs of KID and precision/recall, each side, median reported (default: ${DEFAULT-VALUE})")
+    int metricRepeats;
 
     @Override
     public Integer call() throws Exception {
+        int threads = EngineSetup.configure(null);
         if (!onlyExtraction) {
-            frechet();
+            if (frechet) {
+                frechet();
+            }
+            if (kid || pr) {
+                new BenchMetrics(new BenchMetrics.Setup(features, dim, kidSubsets, kidSubsetSize, k, metricRepeats, 1), python)
+                        .run(kid, pr, threads);
+            }
         }
         if (inception != null) {
             extraction();
