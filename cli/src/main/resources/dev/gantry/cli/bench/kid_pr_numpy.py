@@ -1,6 +1,6 @@
 """The KID and improved precision/recall that users otherwise run, in NumPy/scikit-learn, timed.
 
-usage: kid_pr_numpy.py REAL.npy FAKE.npy KID_INDICES.npy K REPEATS [kid|pr|pr-knn]...
+usage: kid_pr_numpy.py REAL.npy FAKE.npy KID_INDICES.npy K REPEATS [kid|kid-float32|pr|pr-knn]...
     -> one JSON line {"kid": {...}, "pr_prdc": {...}, "pr_knn": {...}, "blas": "..."}: each metric's
        values and per-run seconds, and the BLAS NumPy runs on with its thread count.
 
@@ -10,7 +10,8 @@ float64, as gantry computes, so the values can agree to rounding.
 
 KID follows torch-fidelity's structure (clean-fid and StyleGAN2-ADA compute the same sums): per
 subset the three polynomial kernel matrices (x.y / d + 1)^3 as NumPy products (x @ x.T runs as
-BLAS syrk) and the unbiased MMD^2; mean and population std over the subsets.
+BLAS syrk) and the unbiased MMD^2; mean and population std over the subsets. kid-float32 is the
+same on float32 features, as torch-fidelity runs on Inception's output: faster, not the same value.
 
 Precision/recall (Kynkaanniemi et al. 2019) two ways:
   pr:     the prdc package's method (Naeem et al. 2020): full pairwise distance matrices from
@@ -82,6 +83,9 @@ def main():
     out = {"blas": blas()}
     if "kid" in which:
         out["kid"] = timed(lambda: kid(real, fake, indices), repeats)
+    if "kid-float32" in which:
+        # what torch-fidelity does with float32 Inception features (.cpu().numpy() keeps float32)
+        out["kid_float32"] = timed(lambda: kid(real.astype(np.float32), fake.astype(np.float32), indices), repeats)
     if "pr" in which:
         out["pr_prdc"] = timed(lambda: precision_recall(real, fake, k, kth_radius_prdc), repeats)
     if "pr-knn" in which:

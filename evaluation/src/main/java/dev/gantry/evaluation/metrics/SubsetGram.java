@@ -14,9 +14,10 @@ import java.nio.DoubleBuffer;
  * computed in float64 by libtorch's BLAS.
  *
  * <p>The two subsets are stacked, Z = [X; Y], and only the lower block triangle of Z Z^T is
- * multiplied: it holds X X^T and Y Y^T (each off-diagonal block standing for its mirror image too)
- * and all of Y X^T. That is the work of NumPy's x @ x.T, which runs as BLAS syrk, without a syrk:
- * libtorch exports none. Three full products would cost half as much again.
+ * multiplied: X X^T and Y Y^T in blocks, each off-diagonal block standing for its mirror image
+ * too, and Y X^T whole: with two blocks a side, 2.5 products' work where three full products take
+ * 3 and NumPy 2 (its x @ x.T runs as BLAS syrk, which libtorch does not export; smaller blocks
+ * approach 2 but run slower).
  *
  * <p>Z is written into one direct buffer that libtorch wraps without copying and that is reused
  * for every subset, so a subset costs one gather of its rows and no fresh 32 MB arrays. The kernel
@@ -25,8 +26,10 @@ import java.nio.DoubleBuffer;
  * the sums.
  */
 final class SubsetGram implements AutoCloseable {
-    /** Rows per block: 500 x 500 products of 2048-d rows run at full BLAS speed on 2 cores (250 did not). */
+    /** Rows per block of X X^T and Y Y^T: 500 x 500 products of 2048-d rows run at full BLAS speed on 2 cores (250 did not). */
     static final int BLOCK = 500;
+    /** Rows of Y per product with all of X (bounds the product's memory for large subsets). */
+    static final int CROSS_BLOCK = 1000;
 
     private final NDManager manager = NDManager.newBaseManager();
     private final int m;
@@ -41,7 +44,8 @@ final class SubsetGram implements AutoCloseable {
         }
         this.m = m;
         this.d = d;
-        this.stacked = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        // 64-byte aligned, as BLAS kernels load whole cache lines
+        this.stacked = ByteBuffer.allocateDirect((int) bytes + 64).alignedSlice(64).order(ByteOrder.nativeOrder());
     }
 
     /** MMD^2 between rows {@code xRows} of x and rows {@code yRows} of y, m of each. */
@@ -53,53 +57,41 @@ final class SubsetGram implements AutoCloseable {
         for (int r : yRows) {
             out.put(y.values(), r * d, d);
         }
-        int perSide = (m + BLOCK - 1) / BLOCK;
-        double gamma = 1.0 / d;
-        double xx = 0;
-        double yy = 0;
-        double xy = 0;
         try (NDManager scope = manager.newSubManager()) {
             NDArray z = scope.create(stacked, new Shape(2L * m, d), DataType.FLOAT64);
-            for (int bi = 0; bi < 2 * perSide; bi++) {
-                for (int bj = 0; bj <= bi; bj++) {
-                    int iFrom = start(bi, perSide);
-                    int iTo = end(bi, perSide);
-                    int jFrom = start(bj, perSide);
-                    int jTo = end(bj, perSide);
-                    double sum;
-                    try (NDArray kernel = z.get(iFrom + ":" + iTo).matMul(z.get(jFrom + ":" + jTo).transpose())) {
-                        if (kernel.getDataType() != DataType.FLOAT64) {
-                            throw new IllegalStateException("expected a float64 product, got " + kernel.getDataType());
-                        }
-                        kernel.muli(gamma).addi(1).powi(3);
-                        sum = kernel.sum().getDouble();
-                        if (bi == bj) {
-                            sum -= kernel.diagonal().sum().getDouble();
-                        }
-                    }
-                    boolean diagonal = bi == bj;
-                    boolean rowInX = bi < perSide;
-                    boolean colInX = bj < perSide;
-                    if (rowInX != colInX) {
-                        xy += sum;
-                    } else if (rowInX) {
-                        xx += diagonal ? sum : 2 * sum;
-                    } else {
-                        yy += diagonal ? sum : 2 * sum;
-                    }
-                }
+            double xx = offDiagonalSum(z, 0);
+            double yy = offDiagonalSum(z, m);
+            double xy = 0;
+            for (int from = m; from < 2 * m; from += CROSS_BLOCK) {
+                xy += kernelSum(z, from, Math.min(2 * m, from + CROSS_BLOCK), 0, m, false);
             }
+            return (xx + yy) / ((double) m * (m - 1)) - 2 * xy / ((double) m * m);
         }
-        return (xx + yy) / ((double) m * (m - 1)) - 2 * xy / ((double) m * m);
     }
 
-    /** First row of block b: X's blocks, then Y's, so that no block spans both subsets. */
-    private int start(int b, int perSide) {
-        return b < perSide ? b * BLOCK : m + (b - perSide) * BLOCK;
+    /** Sum of k over the pairs of distinct rows among [first, first + m): the lower block triangle, doubled. */
+    private double offDiagonalSum(NDArray z, int first) {
+        double sum = 0;
+        for (int i = first; i < first + m; i += BLOCK) {
+            int iTo = Math.min(first + m, i + BLOCK);
+            for (int j = first; j < i; j += BLOCK) {
+                sum += 2 * kernelSum(z, i, iTo, j, j + BLOCK, false);
+            }
+            sum += kernelSum(z, i, iTo, i, iTo, true);
+        }
+        return sum;
     }
 
-    private int end(int b, int perSide) {
-        return b < perSide ? Math.min(m, (b + 1) * BLOCK) : Math.min(2 * m, m + (b - perSide + 1) * BLOCK);
+    /** Sum of (x.y / d + 1)^3 over rows [iFrom, iTo) x rows [jFrom, jTo) of z, the diagonal left out when asked. */
+    private double kernelSum(NDArray z, int iFrom, int iTo, int jFrom, int jTo, boolean offDiagonalOnly) {
+        try (NDArray kernel = z.get(iFrom + ":" + iTo).matMul(z.get(jFrom + ":" + jTo).transpose())) {
+            if (kernel.getDataType() != DataType.FLOAT64) {
+                throw new IllegalStateException("expected a float64 product, got " + kernel.getDataType());
+            }
+            kernel.muli(1.0 / d).addi(1).powi(3);
+            double sum = kernel.sum().getDouble();
+            return offDiagonalOnly ? sum - kernel.diagonal().sum().getDouble() : sum;
+        }
     }
 
     @Override
