@@ -148,15 +148,27 @@ final class BenchMetrics {
 
     private static void report(Outcome o) {
         double gantry = TrainBenchmark.median(o.gantrySeconds());
-        System.out.printf(Locale.ROOT, "%s%n  gantry    %s  %.2f s%n", o.metric(), values(o.gantryValues()), gantry);
+        System.out.printf(Locale.ROOT, "%s%n  gantry    %s  %.2f s %s%n", o.metric(), values(o.gantryValues()), gantry,
+                runs(o.gantrySeconds()));
         if (o.referenceValues() == null) {
             return;
         }
         double reference = TrainBenchmark.median(o.referenceSeconds());
-        System.out.printf(Locale.ROOT, "  reference %s  %.2f s  (%s)%n", values(o.referenceValues()), reference,
-                o.reference());
+        System.out.printf(Locale.ROOT, "  reference %s  %.2f s %s (%s)%n", values(o.referenceValues()), reference,
+                runs(o.referenceSeconds()), o.reference());
         System.out.printf(Locale.ROOT, "  relative difference %.1e; time ratio reference/gantry %.2f (> 1: gantry faster;"
                 + " target >= 1.0: %s)%n", o.relativeDifference(), reference / gantry, reference >= gantry ? "met" : "not met");
+    }
+
+    private static String runs(double[] seconds) {
+        if (seconds.length < 2) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("(runs");
+        for (double v : seconds) {
+            s.append(String.format(Locale.ROOT, " %.2f", v));
+        }
+        return s.append(")").toString();
     }
 
     private static String values(List<Double> values) {

@@ -43,7 +43,7 @@ public final class EngineSetup {
     }
 
     /** What {@link #configure} set, else {@link #defaultThreads}. */
-    static int configuredThreads() {
+    public static int configuredThreads() {
         String set = System.getProperty("ai.djl.pytorch.num_threads");
         return set != null ? Integer.parseInt(set) : defaultThreads();
     }

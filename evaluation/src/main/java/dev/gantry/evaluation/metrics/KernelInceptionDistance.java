@@ -2,6 +2,7 @@ package dev.gantry.evaluation.metrics;
 
 import dev.gantry.evaluation.StatisticsException;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * KID (Binkowski et al. 2018): the unbiased estimate of the squared MMD between real and generated
@@ -26,11 +27,16 @@ public final class KernelInceptionDistance {
         }
         int[][][] indices = subsetIndices(real.n(), fake.n(), subsets, subsetSize, seed);
         double[] scores = new double[subsets];
-        try (SubsetGram gram = new SubsetGram(subsetSize, real.d())) {
-            for (int s = 0; s < subsets; s++) {
-                scores[s] = gram.mmd(real, indices[s][0], fake, indices[s][1]);
+        AtomicInteger next = new AtomicInteger();
+        // Subsets are independent: each worker takes the next one, on one BLAS thread (SingleThreadedWorkers).
+        // A subset's value does not depend on which worker computed it.
+        SingleThreadedWorkers.run(SingleThreadedWorkers.count(subsets), worker -> {
+            try (SubsetGram gram = new SubsetGram(subsetSize, real.d())) {
+                for (int s = next.getAndIncrement(); s < subsets; s = next.getAndIncrement()) {
+                    scores[s] = gram.mmd(real, indices[s][0], fake, indices[s][1]);
+                }
             }
-        }
+        });
         double mean = 0;
         for (double v : scores) {
             mean += v;
