@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -156,8 +157,11 @@ final class BenchMetrics {
         double reference = TrainBenchmark.median(o.referenceSeconds());
         System.out.printf(Locale.ROOT, "  reference %s  %.2f s %s (%s)%n", values(o.referenceValues()), reference,
                 runs(o.referenceSeconds()), o.reference());
+        double best = Arrays.stream(o.referenceSeconds()).min().orElseThrow()
+                / Arrays.stream(o.gantrySeconds()).min().orElseThrow();
         System.out.printf(Locale.ROOT, "  relative difference %.1e; time ratio reference/gantry %.2f (> 1: gantry faster;"
-                + " target >= 1.0: %s)%n", o.relativeDifference(), reference / gantry, reference >= gantry ? "met" : "not met");
+                + " target >= 1.0: %s)%s%n", o.relativeDifference(), reference / gantry, reference >= gantry ? "met" : "not met",
+                o.gantrySeconds().length > 1 ? String.format(Locale.ROOT, "; fastest runs' ratio %.2f", best) : "");
     }
 
     private static String runs(double[] seconds) {
