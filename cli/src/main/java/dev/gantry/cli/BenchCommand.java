@@ -4,12 +4,5 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print ratios.",
         subcommands = {BenchTrainCommand.class, BenchMemoryCommand.class, BenchFidCommand.class, BenchRuntimeCommand.class})
-final class BenchCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
+final class BenchCommand extends CommandGroup {
 }

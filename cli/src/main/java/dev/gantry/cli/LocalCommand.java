@@ -26,14 +26,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run the whole system on this machine.", subcommands = {LocalCommand.Run.class})
-final class LocalCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
+final class LocalCommand extends CommandGroup {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run an experiment to the end on this machine, with live progress, then report.",
@@ -117,6 +110,8 @@ final class LocalCommand implements Runnable {
                 for (int i = 0; i < evalWorkers; i++) {
                     cluster.addEvalWorker();
                 }
+                System.err.println("kafka: " + cluster.kafka().bootstrapServers() + "  (other gantry commands can follow this run"
+                        + " with --bootstrap " + cluster.kafka().bootstrapServers() + ")");
                 cluster.metricsPorts().entrySet().stream().sorted(java.util.Map.Entry.comparingByValue()).forEach(e ->
                         System.err.printf("metrics: %-12s http://localhost:%d/metrics%n", e.getKey(), e.getValue()));
                 List<TrialState> trials;

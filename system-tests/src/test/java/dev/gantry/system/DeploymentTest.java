@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,13 +36,7 @@ class DeploymentTest {
 
     @BeforeAll
     static void requireDocker() {
-        // CI prepares a daemon and says so: there a missing daemon is a failure, never a skip.
-        if ("1".equals(System.getenv("GANTRY_REQUIRE_DOCKER"))) {
-            assertTrue(GantryContainers.dockerAvailable(), "GANTRY_REQUIRE_DOCKER=1 but no Docker daemon is reachable");
-        }
-        Assumptions.assumeTrue(GantryContainers.dockerAvailable(),
-                "Docker is not available here (no daemon reachable): the container system tests need it; "
-                        + "../shared/offline-docker/prepare.sh installs and starts one");
+        GantryContainers.requireDocker();
     }
 
     static String spec(String name, long steps, long segment, int channels, int batch, int trials, String evaluation) {

@@ -68,6 +68,20 @@ final class GantryContainers implements ClusterUnderTest {
         s3.start();
     }
 
+    /**
+     * For a test class's @BeforeAll: skips without a Docker daemon, except where CI prepared one
+     * and says so (GANTRY_REQUIRE_DOCKER=1): there a missing daemon fails, never skips.
+     */
+    static void requireDocker() {
+        if ("1".equals(System.getenv("GANTRY_REQUIRE_DOCKER"))) {
+            org.junit.jupiter.api.Assertions.assertTrue(dockerAvailable(),
+                    "GANTRY_REQUIRE_DOCKER=1 but no Docker daemon is reachable");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(dockerAvailable(),
+                "Docker is not available here (no daemon reachable): the container system tests need it; "
+                        + "../shared/offline-docker/prepare.sh installs and starts one");
+    }
+
     static boolean dockerAvailable() {
         if (System.getenv("DOCKER_SERVER_API_VERSION") != null && System.getProperty("api.version") == null) {
             System.setProperty("api.version", System.getenv("DOCKER_SERVER_API_VERSION"));

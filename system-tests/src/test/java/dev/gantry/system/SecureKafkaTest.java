@@ -25,7 +25,6 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,10 +47,7 @@ class SecureKafkaTest {
 
     @BeforeAll
     static void requireDocker() {
-        if ("1".equals(System.getenv("GANTRY_REQUIRE_DOCKER"))) {
-            assertTrue(GantryContainers.dockerAvailable(), "GANTRY_REQUIRE_DOCKER=1 but no Docker daemon is reachable");
-        }
-        Assumptions.assumeTrue(GantryContainers.dockerAvailable(), "Docker is not available here (no daemon reachable)");
+        GantryContainers.requireDocker();
     }
 
     @Test
