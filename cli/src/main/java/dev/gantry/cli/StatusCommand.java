@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Experiments and trials: state, step/total, steps/s, latest FID and intra-FID, worker.",
+        description = {"Experiments and trials: state, step/total, steps/s, latest FID and intra-FID, worker;",
+                "under a trial, its latest KID, precision/recall, density/coverage where the policy computes them."},
         footer = {"", "Examples:", "  gantry status                      # every experiment, one line each",
                 "  gantry status fmnist-small-20261123-2101-a3f9"})
 final class StatusCommand implements Callable<Integer> {
@@ -55,6 +56,9 @@ final class StatusCommand implements Callable<Integer> {
                         t.getLabel(), t.getPhase().name().toLowerCase(Locale.ROOT), live.step() + "/" + t.getTotalSteps(),
                         live.stepsPerSecond(), ExperimentResults.num(t.getLatestFid()),
                         ExperimentResults.num(t.getLatestIntraFid()), live.workerId().isEmpty() ? "-" : live.workerId());
+                view.results(t.getTrial().getTrialId()).stream().filter(r -> !r.getMetricsMap().isEmpty())
+                        .reduce((a, b) -> b)  // the latest evaluation that computed more than FID
+                        .ifPresent(r -> System.out.println("    step " + r.getStep() + ": " + ExperimentResults.otherMetrics(r)));
                 if (!t.getFailureReason().isEmpty()) {
                     System.out.println("    " + t.getFailureReason());
                 }

@@ -6,9 +6,11 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
@@ -24,7 +26,19 @@ import org.slf4j.LoggerFactory;
 final class CancellationWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CancellationWatch.class);
 
-    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    /**
+     * The most recently cancelled trials, bounded: the compacted topic keeps every cancellation ever
+     * made, and a worker that runs for months must not hold them all. A queued task of a trial
+     * cancelled longer ago than this window runs its segment, whose result the coordinator ignores.
+     */
+    static final int REMEMBERED = 100_000;
+    private final Set<String> cancelled = Collections.newSetFromMap(Collections.synchronizedMap(
+            new LinkedHashMap<String, Boolean>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > REMEMBERED;
+                }
+            }));
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private volatile boolean closing;

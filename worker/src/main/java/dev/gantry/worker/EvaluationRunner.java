@@ -85,6 +85,10 @@ final class EvaluationRunner implements AutoCloseable {
         }
     }
 
+    private StatisticsCacheBudget budget() {
+        return new StatisticsCacheBudget(cache().statistics(), settings.statisticsCacheBytes());
+    }
+
     private CacheLayout cache() {
         return new CacheLayout(settings.cacheDir());
     }
@@ -137,7 +141,9 @@ final class EvaluationRunner implements AutoCloseable {
         LabeledImages data = Datasets.open(spec, size, cache().fashionMnistDownloads());
         String key = ReferenceStatistics.key(data, extractor);
         try {
-            return ReferenceStatistics.features(data, extractor, cache().statistics(), key);
+            LabeledFeatures features = ReferenceStatistics.features(data, extractor, cache().statistics(), key);
+            budget().used(cache().statistics().resolve(key));
+            return features;
         } catch (StatisticsException damaged) {
             log.warn("real features {} unreadable ({}); computing them again", key, damaged.getMessage());
             Files.deleteIfExists(cache().statistics().resolve(key).resolve(ReferenceStatistics.LABELS));
@@ -285,6 +291,7 @@ final class EvaluationRunner implements AutoCloseable {
             shared.store().putIfAbsent(prefix + "all.npz", Files.readAllBytes(local.resolve("all.npz")));
             log.info("reference statistics {} shared at {}", key, statsRoot);
         }
+        budget().used(local);
         reference.put(memoryKey, cached);
         return cached;
     }

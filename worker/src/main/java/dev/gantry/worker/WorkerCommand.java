@@ -59,6 +59,10 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--cache", description = "datasets and reference statistics (default: ~/.cache/gantry)")
     Path cache;
 
+    @Option(names = "--cache-limit", paramLabel = "SIZE", defaultValue = "20g",
+            description = "the most the reference-statistics cache may hold, e.g. 500m, 20g; least recently used entries are evicted (default: ${DEFAULT-VALUE})")
+    String cacheLimit;
+
     @Option(names = "--featurenet", description = "fmnist-cnn-v1 weights (default: <cache>/featurenets/fmnist-cnn-v1)")
     Path featurenet;
 
@@ -106,7 +110,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 Duration.ofMillis(progressMs), maxDeliveries,
                 featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
                 orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
-                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()));
+                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()), bytes("--cache-limit", cacheLimit));
     }
 
     @Override
@@ -163,6 +167,27 @@ public final class WorkerCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "gantry-graceful-stop");
+    }
+
+    /** "500m", "20g", "1024k" or a plain byte count. */
+    static long bytes(String flag, String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            int shift = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+                case 'k' -> 10;
+                case 'm' -> 20;
+                case 'g' -> 30;
+                case 't' -> 40;
+                default -> 0;
+            };
+            long n = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1));
+            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw ExitException.badInput(flag + ": '" + text + "' is not a size like 500m or 20g");
+        }
     }
 
     private List<String> roots() {

@@ -22,10 +22,14 @@ import java.time.Duration;
  * @param inceptionReference PyTorch's features of fixed images for that file (.npz), or null: the
  *     self-test's reference (a local Inception file's {@code <file>.reference.npz} is found without it)
  * @param storeRoots where this worker may read and write: every storage URI in a message is checked
+ * @param statisticsCacheBytes the most the reference-statistics cache under {@code cacheDir} may hold
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
-        String inceptionReference, StoreRoots storeRoots) {
+        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes) {
+    /** 20 GB: a few hundred data set and extractor pairs, or a handful of Inception ones with their real features. */
+    public static final long DEFAULT_STATISTICS_CACHE_BYTES = 20L << 30;
+
     public WorkerSettings {
         if (workerId == null || !workerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("worker id '" + workerId + "': 1-64 letters, digits, '.', '_' or '-'");
@@ -38,6 +42,9 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         }
         if (inceptionSha256 != null && !inceptionSha256.matches("[0-9a-fA-F]{64}")) {
             throw new IllegalArgumentException("Inception SHA-256 '" + inceptionSha256 + "' is not 64 hex digits");
+        }
+        if (statisticsCacheBytes < 0) {
+            throw new IllegalArgumentException("statistics cache limit must not be negative (got " + statisticsCacheBytes + ")");
         }
         if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
             throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
