@@ -62,6 +62,9 @@ public final class ChaosRun {
         List<TrialState> finalStates;
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options(o.dir(), true, o.threads(),
                 o.featurenetDir(), o.cacheDir(), 6000, List.of()))) {
+            // Ctrl-C or SIGTERM mid-run must not leave the cluster's processes behind.
+            Thread stopCluster = new Thread(cluster::close, "chaos-stop-cluster");
+            Runtime.getRuntime().addShutdownHook(stopCluster);
             List<String> trainers = new ArrayList<>();
             List<String> evaluators = new ArrayList<>();
             for (int i = 0; i < o.trainWorkers(); i++) {
@@ -115,6 +118,7 @@ public final class ChaosRun {
                 }
                 checks.addAll(bitwise(plan, id, clusterHashes, o, log));
             }
+            Runtime.getRuntime().removeShutdownHook(stopCluster);
         }
         return new ChaosReport(injected, skipped, checks, restarts, o.seed(), (System.nanoTime() - started) / 1e9);
     }
