@@ -10,6 +10,8 @@ import java.util.SplittableRandom;
  */
 public final class FaultSchedule {
     private final SplittableRandom random;
+    /** Its own stream: how many picks a fault makes depends on the cluster, and must not shift the schedule. */
+    private final SplittableRandom picks;
     private final Duration minGap;
     private final Duration maxGap;
 
@@ -18,6 +20,7 @@ public final class FaultSchedule {
             throw new IllegalArgumentException("gaps must satisfy 0 <= min <= max");
         }
         this.random = new SplittableRandom(seed);
+        this.picks = random.split();
         this.minGap = minGap;
         this.maxGap = maxGap;
     }
@@ -34,6 +37,6 @@ public final class FaultSchedule {
 
     /** A value for the fault itself (which worker, which object, which byte). */
     public int pick(int bound) {
-        return random.nextInt(bound);
+        return picks.nextInt(bound);
     }
 }

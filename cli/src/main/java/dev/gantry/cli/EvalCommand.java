@@ -96,6 +96,11 @@ class EvalCommand implements Callable<Integer> {
         String trialId = r.trial().getTrial().getTrialId();
         EvaluationPolicy p = r.trial().getSettings().getEvalPolicy();
         GeneratorChoice g = generator.given();
+        if (g == GeneratorChoice.EMA && !dev.gantry.spec.SpecLoader.parse(r.trial().getSpecYaml(), trialId)
+                .training().hasEma()) {
+            throw ExitException.badInput("--generator ema: trial " + trialId + " keeps no EMA generator (its spec has no"
+                    + " training.ema)");
+        }
         EvaluationTask task = EvaluationTask.newBuilder().setTaskId(TaskIds.requestedEvaluation(trialId, r.step()))
                 .setTrial(r.trial().getTrial()).setCheckpoint(CheckpointRef.newBuilder().setUri(r.uri()).setStep(r.step()))
                 .setExtractorId(p.getExtractorId()).setSplit(split != null ? split : p.getSplit())

@@ -1,9 +1,11 @@
 package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
+import dev.gantry.cluster.MetricNames;
 import dev.gantry.config.ExitException;
 import dev.gantry.proto.v1.TrialState;
 import dev.gantry.report.ExperimentResults;
+import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.transport.ClusterOptions;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +58,11 @@ final class StatusCommand implements Callable<Integer> {
                         t.getLabel(), t.getPhase().name().toLowerCase(Locale.ROOT), live.step() + "/" + t.getTotalSteps(),
                         live.stepsPerSecond(), ExperimentResults.num(t.getLatestFid()),
                         ExperimentResults.num(t.getLatestIntraFid()), live.workerId().isEmpty() ? "-" : live.workerId());
+                var policy = t.getSettings().getEvalPolicy();
                 view.results(t.getTrial().getTrialId()).stream().filter(r -> !r.getMetricsMap().isEmpty())
+                        .filter(r -> MetricNames.followsProtocol(r.getMetricDefinition(), policy.getSplit(),
+                                policy.getSamplesPerClass(), policy.getEvalSeed(),
+                                GeneratorChoice.bySpecName(policy.getGenerator()).orElse(GeneratorChoice.RAW)))
                         .reduce((a, b) -> b)  // the latest evaluation that computed more than FID
                         .ifPresent(r -> System.out.println("    step " + r.getStep() + ": " + ExperimentResults.otherMetrics(r)));
                 if (!t.getFailureReason().isEmpty()) {

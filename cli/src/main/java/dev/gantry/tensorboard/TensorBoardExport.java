@@ -96,7 +96,9 @@ public final class TensorBoardExport implements Closeable {
         if (!t.getLabel().isEmpty()) {
             name += "_" + t.getLabel();
         }
-        return name.replaceAll("[^A-Za-z0-9._,=+-]", "_");
+        String safe = name.replaceAll("[^A-Za-z0-9._,=+-]", "_").replace("..", "__");
+        // Ids and labels come from messages: a run directory never climbs out of --out, nor is it --out.
+        return safe.isEmpty() || safe.equals(".") ? "_" : safe;
     }
 
     private int samples(TrialState t) throws IOException {

@@ -32,6 +32,7 @@ class ChaosRunTest {
         for (int i = 0; i < 50; i++) {
             drawsA.add(a.nextFault());
             drawsA.add(a.nextGap());
+            a.pick(i + 1);  // picks (their number depends on the cluster) do not shift the schedule
             drawsB.add(b.nextFault());
             drawsB.add(b.nextGap());
         }
@@ -48,11 +49,11 @@ class ChaosRunTest {
                 name: chaos-test
                 dataset: {kind: fashion-mnist}
                 model: {imageSize: 32, zDim: 16, generator: {channels: 4}, discriminator: {channels: 4}}
-                training: {seed: 3, steps: 60, batchSize: 8}
+                training: {seed: 3, steps: 90, batchSize: 8}
                 experiment:
                   seeds: [1, 2]
                   segmentSteps: 3
-                  evaluation: {everySteps: 30, finalStep: true, samplesPerClass: 10}
+                  evaluation: {everySteps: 45, finalStep: true, samplesPerClass: 10}
                   retention: {keepLatest: 1}
                 """;
         ExperimentPlan plan = PlanLoader.parse(yaml, "chaos-test.yaml");

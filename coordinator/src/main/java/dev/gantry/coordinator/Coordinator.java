@@ -97,7 +97,7 @@ public final class Coordinator implements AutoCloseable {
         });
         log.info("coordinator rebuilt {} trial states ({} records)", scheduler.trials().size(), restored[0]);
         CoordinatorMetrics.rebuilt((System.nanoTime() - started) / 1e9);
-        CoordinatorMetrics.committed(0, scheduler.trials());
+        CoordinatorMetrics.observe(scheduler.trials());
     }
 
     /** Works until {@link #stop}. */

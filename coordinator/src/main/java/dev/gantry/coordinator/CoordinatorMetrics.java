@@ -43,9 +43,15 @@ final class CoordinatorMetrics {
         REBUILD.set(seconds);
     }
 
+    /** After a committed transaction: its decisions, and the gauges from the trials as they now are. */
     static void committed(int decisions, List<TrialState> trials) {
         TRANSACTIONS.labelValues("committed").inc();
         DECISIONS.inc(decisions);
+        observe(trials);
+    }
+
+    /** The gauges from the trials (after a rebuild, with no transaction of its own). */
+    static void observe(List<TrialState> trials) {
         Map<TrialState.Phase, Integer> byPhase = new EnumMap<>(TrialState.Phase.class);
         long training = 0;
         long evaluations = 0;
@@ -92,21 +98,19 @@ final class CoordinatorMetrics {
         if (p.getExtractorId().isEmpty()) {
             return 0;
         }
-        long due = 0;
-        if (p.getEverySteps() > 0) {
-            for (long s = p.getEverySteps(); s <= t.getStep(); s += p.getEverySteps()) {
-                due += open(t, s) ? 1 : 0;
-            }
-        }
+        // Every due step is evaluated, failed or open: count the due ones, take away the settled ones.
+        long due = p.getEverySteps() > 0 ? t.getStep() / p.getEverySteps() : 0;
         if (p.getFinalStep() && t.getStep() == t.getTotalSteps() && t.getStep() > 0
                 && !(p.getEverySteps() > 0 && t.getStep() % p.getEverySteps() == 0)) {
-            due += open(t, t.getStep()) ? 1 : 0;
+            due++;
         }
-        return due;
-    }
-
-    private static boolean open(TrialState t, long step) {
-        return EvaluationPolicies.due(t.getSettings().getEvalPolicy(), step, t.getTotalSteps())
-                && !t.getEvaluatedStepsList().contains(step) && !t.getFailedEvalStepsList().contains(step);
+        java.util.Set<Long> settled = new java.util.HashSet<>(t.getEvaluatedStepsList());
+        settled.addAll(t.getFailedEvalStepsList());
+        for (long s : settled) {
+            if (s > 0 && s <= t.getStep() && EvaluationPolicies.due(p, s, t.getTotalSteps())) {
+                due--;
+            }
+        }
+        return Math.max(0, due);
     }
 }

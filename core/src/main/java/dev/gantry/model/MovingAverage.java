@@ -23,7 +23,7 @@ public final class MovingAverage {
 
     /**
      * average = source + decay (average - source), computed as average - (1 - decay)(average - source);
-     * decay 0 copies exactly.
+     * decay 0 copies (on the engine, so a -0.0 may arrive as +0.0; deterministic either way).
      */
     public static void update(TensorRegistry source, TensorRegistry average, double decay) {
         if (decay < 0.0 || decay >= 1.0) {

@@ -28,7 +28,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
         }
         clientProperties = Map.copyOf(clientProperties);
         String protocol = clientProperties.getOrDefault("security.protocol", "PLAINTEXT").toUpperCase(Locale.ROOT);
-        if (protocol.startsWith("SASL_") && !clientProperties.containsKey("sasl.jaas.config")) {
+        if (protocol.startsWith("SASL_") && !clientProperties.containsKey("sasl.jaas.config")
+                && System.getProperty("java.security.auth.login.config") == null) {  // a JAAS file (Kerberos) also serves
             // Kafka would fail later with a JAAS error that names neither gantry's variables nor the fix.
             throw new IllegalArgumentException("GANTRY_KAFKA_SECURITY_PROTOCOL=" + protocol + " needs credentials:"
                     + " set GANTRY_KAFKA_SASL_JAAS_CONFIG (for SCRAM: org.apache.kafka.common.security.scram."

@@ -221,8 +221,13 @@ final class EvaluationRunner implements AutoCloseable {
             if (kept != null) {
                 LabeledFeatures generated = kept.build();
                 LabeledFeatures realFeatures = realFeatures(realSpec, size, extractor);
-                SetMetrics.Values v = SetMetrics.compute(realFeatures, generated, state.classNames(), others,
-                        task.getEvalSeed());
+                SetMetrics.Values v;
+                try {
+                    v = SetMetrics.compute(realFeatures, generated, state.classNames(), others, task.getEvalSeed());
+                } catch (StatisticsException tooFew) {
+                    // Too few samples for KID's subsets or the k-th neighbour: the same on every delivery.
+                    throw new BadTaskException("evaluation " + task.getTaskId() + ": " + tooFew.getMessage());
+                }
                 b.putAllMetrics(v.values()).putAllPerClassKid(v.perClassKid()).setMetricSettings(v.settings());
                 keepFeatures(task, generated).ifPresent(b::setFeaturesUri);
             }

@@ -23,9 +23,19 @@ class StatisticsCacheBudgetTest {
         assertTrue(Files.isDirectory(oldest));
         assertFalse(Files.exists(middle));
         assertTrue(Files.isDirectory(newest));
+        Files.setLastModifiedTime(oldest, FileTime.fromMillis(1_500));  // its use is long past now
         new StatisticsCacheBudget(root, 100).used(newest);    // over even alone: everything else goes, not it
         assertFalse(Files.exists(oldest));
         assertTrue(Files.isDirectory(newest));
+    }
+
+    @Test
+    void anEntryAnotherWorkerUsedRecentlyIsLeftAlone(@TempDir Path root) throws Exception {
+        Path shared = entry(root, "shared", 400, System.currentTimeMillis() - 60_000);  // used a minute ago elsewhere
+        Path mine = entry(root, "mine", 400, 1_000);
+        new StatisticsCacheBudget(root, 100).used(mine);
+        assertTrue(Files.isDirectory(shared), "possibly in use by another worker sharing the cache");
+        assertTrue(Files.isDirectory(mine));
     }
 
     @Test
