@@ -177,17 +177,27 @@ public final class Npz {
     }
 
     static byte[] npy(Array array) {
-        StringBuilder shape = new StringBuilder("(");
-        for (long d : array.shape()) {
-            shape.append(d).append(", ");
+        ByteBuffer data = ByteBuffer.allocate(8 * array.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asDoubleBuffer().put(array.values());
+        return npy("<f8", array.shape(), data.array());
+    }
+
+    /**
+     * A version 1.0 .npy file: magic, header dict padded to 64 bytes, then {@code data}, which must
+     * already be little-endian values of {@code descr} ("<f8", "<f4", "<i8").
+     */
+    public static byte[] npy(String descr, long[] shape, byte[] data) {
+        StringBuilder dims = new StringBuilder("(");
+        for (long d : shape) {
+            dims.append(d).append(", ");
         }
-        if (array.shape().length > 1) {
-            shape.setLength(shape.length() - 2);
-        } else if (array.shape().length == 1) {
-            shape.setLength(shape.length() - 1);
+        if (shape.length > 1) {
+            dims.setLength(dims.length() - 2);
+        } else if (shape.length == 1) {
+            dims.setLength(dims.length() - 1);
         }
-        shape.append(")");
-        String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+        dims.append(")");
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + dims + ", }";
         int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
         int padding = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(padding) + "\n";
@@ -198,9 +208,7 @@ public final class Npz {
         out.write(header.length() & 0xff);
         out.write((header.length() >> 8) & 0xff);
         out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
-        ByteBuffer data = ByteBuffer.allocate(8 * array.values().length).order(ByteOrder.LITTLE_ENDIAN);
-        data.asDoubleBuffer().put(array.values());
-        out.writeBytes(data.array());
+        out.writeBytes(data);
         return out.toByteArray();
     }
 

@@ -1,11 +1,10 @@
 package dev.gantry.evaluation.metrics;
 
+import dev.gantry.evaluation.Npz;
 import dev.gantry.evaluation.StatisticsException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,7 +52,7 @@ public record LabeledFeatures(int n, int d, float[] values, int[] labels) {
     public byte[] featuresNpy() {
         ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(values);
-        return npy("<f4", "(" + n + ", " + d + ")", data.array());
+        return Npz.npy("<f4", new long[] {n, d}, data.array());
     }
 
     /** Int64 .npy bytes of the labels. */
@@ -62,24 +61,11 @@ public record LabeledFeatures(int n, int d, float[] values, int[] labels) {
         for (int l : labels) {
             data.putLong(l);
         }
-        return npy("<i8", "(" + n + ",)", data.array());
+        return Npz.npy("<i8", new long[] {n}, data.array());
     }
 
     public void write(Path features) throws IOException {
         Files.write(features, featuresNpy());
-    }
-
-    private static byte[] npy(String descr, String shape, byte[] data) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int unpadded = 6 + 2 + 2 + dict.length() + 1;
-        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-        out.write(header.length() & 0xff);
-        out.write((header.length() >> 8) & 0xff);
-        out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(data);
-        return out.toByteArray();
     }
 
     /** Collects rows class by class, keeping at most {@code perClass} of each. */
