@@ -84,31 +84,32 @@ final class BenchMetrics {
     }
 
     private Outcome kid(Features real, Features fake, Path dir) throws IOException, InterruptedException {
-        double[] gantry = new double[setup.repeats()];
-        double[] reference = new double[setup.repeats()];
-        List<Double> values = null;
-        List<Double> refValues = null;
-        String blas = "";
-        for (int r = 0; r < setup.repeats(); r++) {
-            long t0 = System.nanoTime();
-            KernelInceptionDistance.Result result = KernelInceptionDistance.compute(real, fake, setup.subsets(),
-                    setup.subsetSize(), setup.seed());
-            gantry[r] = (System.nanoTime() - t0) / 1e9;
-            values = List.of(result.mean(), result.std());
-            JsonNode json = reference(dir, "kid");
-            if (json == null) {
-                return new Outcome("KID", values, null, gantry, null, null);
-            }
-            reference[r] = json.path("kid").path("seconds").get(0).asDouble();
-            refValues = List.of(json.path("kid").path("mean").asDouble(), json.path("kid").path("std").asDouble());
-            blas = json.path("blas").asText();
-        }
-        return new Outcome(String.format(Locale.ROOT, "KID, %d subsets of %d (mean; std)", setup.subsets(),
-                setup.subsetSize()), values, refValues, gantry, reference,
-                "NumPy float64, torch-fidelity's sums, x @ x.T as syrk; " + blas);
+        return compare(String.format(Locale.ROOT, "KID, %d subsets of %d (mean; std)", setup.subsets(), setup.subsetSize()),
+                "KID", "NumPy float64, torch-fidelity's sums, x @ x.T as syrk; ", dir, "kid", "kid", () -> {
+                    KernelInceptionDistance.Result result = KernelInceptionDistance.compute(real, fake, setup.subsets(),
+                            setup.subsetSize(), setup.seed());
+                    return List.of(result.mean(), result.std());
+                }, json -> List.of(json.path("mean").asDouble(), json.path("std").asDouble()));
     }
 
     private Outcome precisionRecall(Features real, Features fake, Path dir) throws IOException, InterruptedException {
+        return compare(String.format(Locale.ROOT, "improved precision; recall, k = %d, %d x %d", setup.k(), setup.n(),
+                setup.d()), "precision/recall", "prdc's method: sklearn pairwise_distances float64 + np.partition; ", dir,
+                "pr", "pr_prdc", () -> {
+                    NearestNeighbourMetrics.PrecisionRecall result = NearestNeighbourMetrics.precisionRecall(real, fake,
+                            setup.k());
+                    return List.of(result.precision(), result.recall());
+                }, json -> List.of(json.path("precision").asDouble(), json.path("recall").asDouble()));
+    }
+
+    /**
+     * Each repeat times gantry, then the reference on the same files, so outside load falls on both.
+     *
+     * @param metric the script's metric argument; {@code section} the part of its JSON with this result
+     */
+    private Outcome compare(String title, String shortTitle, String referenceName, Path dir, String metric,
+            String section, java.util.function.Supplier<List<Double>> gantryRun,
+            java.util.function.Function<JsonNode, List<Double>> referenceValues) throws IOException, InterruptedException {
         double[] gantry = new double[setup.repeats()];
         double[] reference = new double[setup.repeats()];
         List<Double> values = null;
@@ -116,21 +117,17 @@ final class BenchMetrics {
         String blas = "";
         for (int r = 0; r < setup.repeats(); r++) {
             long t0 = System.nanoTime();
-            NearestNeighbourMetrics.PrecisionRecall result = NearestNeighbourMetrics.precisionRecall(real, fake, setup.k());
+            values = gantryRun.get();
             gantry[r] = (System.nanoTime() - t0) / 1e9;
-            values = List.of(result.precision(), result.recall());
-            JsonNode json = reference(dir, "pr");
+            JsonNode json = reference(dir, metric);
             if (json == null) {
-                return new Outcome("precision/recall", values, null, gantry, null, null);
+                return new Outcome(shortTitle, values, null, gantry, null, null);
             }
-            JsonNode pr = json.path("pr_prdc");
-            reference[r] = pr.path("seconds").get(0).asDouble();
-            refValues = List.of(pr.path("precision").asDouble(), pr.path("recall").asDouble());
+            reference[r] = json.path(section).path("seconds").get(0).asDouble();
+            refValues = referenceValues.apply(json.path(section));
             blas = json.path("blas").asText();
         }
-        return new Outcome(String.format(Locale.ROOT, "improved precision; recall, k = %d, %d x %d", setup.k(), setup.n(),
-                setup.d()), values, refValues, gantry, reference,
-                "prdc's method: sklearn pairwise_distances float64 + np.partition; " + blas);
+        return new Outcome(title, values, refValues, gantry, reference, referenceName + blas);
     }
 
     /** One reference run of one metric, or null (after saying why) when the python side cannot run. */
