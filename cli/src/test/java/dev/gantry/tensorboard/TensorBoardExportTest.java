@@ -149,6 +149,17 @@ class TensorBoardExportTest {
     };
 
     @Test
+    void runDirectoriesFromForgedIdsStayInsideOut() {
+        for (String[] idAndLabel : new String[][] {{"e-..", ""}, {"e-.", ""}, {"..", ""}, {"e-t000", "../../x"}, {"e-", ""}}) {
+            TrialState t = TrialState.newBuilder().setTrial(TrialRef.newBuilder().setExperimentId("e")
+                    .setTrialId(idAndLabel[0])).setLabel(idAndLabel[1]).build();
+            String name = TensorBoardExport.runName(t);
+            Path out = Path.of("/tmp/tb-out");
+            assertEquals(out, out.resolve(name).normalize().getParent(), idAndLabel[0] + " " + idAndLabel[1] + " -> " + name);
+        }
+    }
+
+    @Test
     void tensorBoardReadsBackEveryScalarAtItsStepAndEveryGrid() throws Exception {
         // first poll: trial 2's state is not read yet, its progress waits for it
         ExperimentRecords first = new ExperimentRecords(

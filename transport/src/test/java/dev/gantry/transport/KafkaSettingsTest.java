@@ -28,5 +28,17 @@ class KafkaSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KafkaSettings.from(null,
                 Map.of("GANTRY_KAFKA_SECURITY_PROTOCOL", "sasl_ssl", "GANTRY_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")));
         assertTrue(e.getMessage().contains("GANTRY_KAFKA_SASL_JAAS_CONFIG"), e.getMessage());
+        String before = System.getProperty("java.security.auth.login.config");
+        System.setProperty("java.security.auth.login.config", "/etc/gantry/kafka-jaas.conf");  // Kerberos and the like
+        try {
+            assertEquals("SASL_SSL", KafkaSettings.from(null, Map.of("GANTRY_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"))
+                    .clientProperties().get("security.protocol"));
+        } finally {
+            if (before == null) {
+                System.clearProperty("java.security.auth.login.config");
+            } else {
+                System.setProperty("java.security.auth.login.config", before);
+            }
+        }
     }
 }
