@@ -11,6 +11,7 @@ import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,13 +20,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * Everything published about one experiment, from the beginning of the topics: its trials' latest
- * states, and every progress report, checkpoint event and evaluation result. Unlike
- * {@link ClusterView}, which keeps the latest progress report per trial, this keeps each one, for
- * curves over the whole run (as far back as worker-progress retention, one day, reaches; checkpoint
- * events are kept for good). Records are handed out once, by {@link #drain}. Not thread-safe.
+ * Everything published about one experiment: its trials' latest states, and every progress report,
+ * checkpoint event and evaluation result. Unlike {@link ClusterView}, which keeps the latest progress
+ * report per trial, this keeps each one, for curves over the whole run (as far back as
+ * worker-progress retention, one day, reaches). Checkpoint events are kept for good, so the event
+ * topics are read only from the experiment's submission on (less {@link #CLOCK_SKEW}, since record
+ * times come from the workers' clocks): the cost of an export is the experiment's own history, not
+ * the cluster's. Records are handed out once, by {@link #drain}. Not thread-safe.
  */
 public final class ExperimentHistory implements AutoCloseable {
+    /** How far workers' clocks may run behind the coordinator's and still have every record read. */
+    public static final Duration CLOCK_SKEW = Duration.ofHours(1);
+    private static final List<String> EVENT_TOPICS = List.of(Topics.WORKER_PROGRESS, Topics.CHECKPOINT_EVENTS,
+            Topics.EVAL_RESULTS);
     private final String experimentId;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
@@ -36,8 +43,30 @@ public final class ExperimentHistory implements AutoCloseable {
 
     public ExperimentHistory(KafkaSettings settings, String experimentId) {
         this.experimentId = experimentId;
-        consumer = TopicReplay.fromBeginning(settings, "gantry-history", List.of(Topics.TRIAL_STATE,
-                Topics.WORKER_PROGRESS, Topics.CHECKPOINT_EVENTS, Topics.EVAL_RESULTS));
+        consumer = TopicReplay.fromBeginning(settings, "gantry-history", List.of(Topics.TRIAL_STATE));
+        try {
+            TopicReplay.toEnd(consumer, this::accept);
+            TopicReplay.extendFrom(consumer, EVENT_TOPICS, since(trials.values(), System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Where the event topics are read from: the earliest submission among the experiment's trials, or
+     * now when it has none yet (its records are still to come), less the allowed clock skew. A trial
+     * state written before submission times were recorded reads everything.
+     */
+    public static long since(Collection<TrialState> trials, long nowMs) {
+        long earliest = nowMs;
+        for (TrialState t : trials) {
+            if (t.getSubmittedAtMs() <= 0) {
+                return 0;
+            }
+            earliest = Math.min(earliest, t.getSubmittedAtMs());
+        }
+        return Math.max(0, earliest - CLOCK_SKEW.toMillis());
     }
 
     /** Reads everything published up to now. */

@@ -2,11 +2,13 @@ package dev.gantry.transport;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -52,6 +54,40 @@ public final class TopicReplay {
         while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
             consumer.poll(POLL).forEach(sink);
         }
+    }
+
+    /**
+     * Adds every partition of {@code topics} to the consumer's assignment, each at its first record
+     * published at or after {@code timestampMs} (at its end when there is none), keeping the
+     * positions of the partitions it already reads. How a reader that needs only recent history of a
+     * topic kept for ever skips the rest without reading it.
+     */
+    public static void extendFrom(KafkaConsumer<String, byte[]> consumer, List<String> topics, long timestampMs) {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition p : consumer.assignment()) {
+            positions.put(p, consumer.position(p));
+        }
+        Map<TopicPartition, Long> added = new HashMap<>();
+        for (String topic : topics) {
+            consumer.partitionsFor(topic, METADATA_TIMEOUT)
+                    .forEach(p -> added.put(new TopicPartition(p.topic(), p.partition()), Math.max(0, timestampMs)));
+        }
+        List<TopicPartition> all = new ArrayList<>(positions.keySet());
+        all.addAll(added.keySet());
+        consumer.assign(all);
+        positions.forEach(consumer::seek);
+        Map<TopicPartition, OffsetAndTimestamp> found =
+                consumer.offsetsForTimes(added, METADATA_TIMEOUT);
+        List<TopicPartition> nothingSince = new ArrayList<>();
+        for (TopicPartition p : added.keySet()) {
+            OffsetAndTimestamp at = found.get(p);
+            if (at == null) {
+                nothingSince.add(p);
+            } else {
+                consumer.seek(p, at.offset());
+            }
+        }
+        consumer.seekToEnd(nothingSince);
     }
 
     /** {@link #fromBeginning} then {@link #toEnd}, closing the consumer. */

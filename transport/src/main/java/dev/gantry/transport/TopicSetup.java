@@ -3,6 +3,7 @@ package dev.gantry.transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
@@ -28,6 +30,9 @@ public final class TopicSetup {
      * not succeed, even one that kills each worker it reaches, ends in a published failure.
      */
     public static final int DELIVERY_LIMIT = 5;
+
+    /** Topics whose latest record per key is all a reader needs; they are read from the beginning. */
+    public static final List<String> COMPACTED = List.of(Topics.TRIAL_STATE, Topics.EVAL_RESULTS);
 
     private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
     /**
@@ -66,7 +71,7 @@ public final class TopicSetup {
                     NewTopic t = new NewTopic(topic, partitions, layout.replicationFactor());
                     // What views replay from the beginning is compacted, so reading it stays bounded by what
                     // exists (trials, results) rather than by everything that ever happened.
-                    if (topic.equals(Topics.TRIAL_STATE) || topic.equals(Topics.EVAL_RESULTS)) {
+                    if (COMPACTED.contains(topic)) {
                         t.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
                     } else if (topic.equals(Topics.WORKER_PROGRESS)) {
                         t.configs(Map.of("retention.ms", String.valueOf(Duration.ofDays(1).toMillis())));
@@ -77,6 +82,7 @@ public final class TopicSetup {
                 }
             }
             createAll(admin, missing);
+            compactTopicsMadeBefore(admin, existing);
             warnAboutPartitionedWorkQueues(admin, existing);
             for (String group : List.of(Topics.TRAIN_WORKERS, Topics.EVAL_WORKERS)) {
                 Collection<AlterConfigOp> ops = List.of(
@@ -96,6 +102,36 @@ public final class TopicSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransportException("interrupted while setting up Kafka topics", e);
+        }
+    }
+
+    /**
+     * Views, the coordinator's rebuild and workers' cancellation watch read these from the beginning,
+     * which stays bounded only while they are compacted. Topics made before a topic was compacted (or
+     * by hand) are switched to compaction, keeping a delete policy an operator added beside it.
+     */
+    private static void compactTopicsMadeBefore(Admin admin, Set<String> existing) throws InterruptedException,
+            ExecutionException, java.util.concurrent.TimeoutException {
+        List<ConfigResource> resources = COMPACTED.stream().filter(existing::contains)
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        if (resources.isEmpty()) {
+            return;
+        }
+        Map<ConfigResource, Config> configs =
+                admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS);
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        configs.forEach((resource, config) -> {
+            ConfigEntry policy = config.get("cleanup.policy");
+            String value = policy == null ? "delete" : policy.value();
+            if (!List.of(value.split(",")).contains("compact")) {
+                log.warn("{} has cleanup.policy={}: switching it to compaction, or every reader of it replays its whole history",
+                        resource.name(), value);
+                changes.put(resource, List.of(
+                        new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.SET)));
+            }
+        });
+        if (!changes.isEmpty()) {
+            admin.incrementalAlterConfigs(changes).all().get(60, TimeUnit.SECONDS);
         }
     }
 
