@@ -41,13 +41,26 @@ final class LeasedRun {
         return run(computeThread, work, queue, record, renewEvery, stopping, () -> { });
     }
 
-    /** @param renewed told after each successful lock renewal (for metrics) */
+    /**
+     * @param renewed told after each successful lock renewal (for metrics)
+     *
+     * <p>A RENEW that reaches the broker after the lock ran out is answered without an error (Kafka
+     * 4.3, seen in {@code LostLockTest}: the record was already redelivered and accepted by another
+     * worker), so a successful answer alone does not prove the task is still ours. The worker keeps
+     * its own lease clock instead: the lock is ours until the lock duration after the last renewal
+     * that was answered before the lock would have run out (less a margin for the time between the
+     * broker's acquisition and this call); a renewal that is due later than that, or answered later,
+     * means the lock is lost.
+     */
     static <T> T run(ExecutorService computeThread, Callable<T> work, TaskQueue queue,
             ConsumerRecord<String, byte[]> record, Duration renewEvery, BooleanSupplier stopping, Runnable renewed)
             throws Exception {
+        long lockNanos = lockDuration(queue).toNanos();
+        long marginNanos = Math.max(Duration.ofMillis(250).toNanos(), lockNanos / 10);
         Future<T> future = computeThread.submit(work);
         long pollMs = Math.min(renewEvery.toMillis(), 500);
         long lastRenew = System.nanoTime();
+        long oursUntil = lastRenew + lockNanos - marginNanos;
         while (true) {
             try {
                 return future.get(pollMs, TimeUnit.MILLISECONDS);
@@ -56,15 +69,22 @@ final class LeasedRun {
                     future.cancel(true);
                     throw new AbandonedException("stopping: handing back " + Messages.where(record));
                 }
-                if (System.nanoTime() - lastRenew >= renewEvery.toNanos()) {
+                long now = System.nanoTime();
+                if (now - lastRenew >= renewEvery.toNanos()) {
+                    if (now - oursUntil >= 0) {
+                        throw lost(future, record, "not renewed within the lock's " + Duration.ofNanos(lockNanos).toMillis()
+                                + " ms (the worker stalled for " + Duration.ofNanos(now - lastRenew).toMillis() + " ms)", null);
+                    }
                     try {
                         queue.holdOn(record);
                     } catch (RuntimeException e) {
-                        // Not ours any more: stop the work so an orphan never commits beside the redelivered copy.
-                        future.cancel(true);
-                        throw new LostLockException("lost the lock on " + Messages.where(record) + ": " + e.getMessage(), e);
+                        throw lost(future, record, e.getMessage(), e);
                     }
-                    lastRenew = System.nanoTime();
+                    if (System.nanoTime() - oursUntil >= 0) {
+                        throw lost(future, record, "the renewal was answered after the lock would have run out", null);
+                    }
+                    lastRenew = now;
+                    oursUntil = now + lockNanos - marginNanos;
                     renewed.run();
                 }
             } catch (ExecutionException e) {
@@ -79,8 +99,18 @@ final class LeasedRun {
         }
     }
 
+    /** Not ours any more: stop the work so an orphan never commits beside the redelivered copy. */
+    private static LostLockException lost(Future<?> work, ConsumerRecord<String, byte[]> record, String why, Throwable cause) {
+        work.cancel(true);
+        return new LostLockException("lost the lock on " + Messages.where(record) + ": " + why, cause);
+    }
+
+    private static Duration lockDuration(TaskQueue queue) {
+        return Duration.ofMillis(queue.lockTimeoutMs().orElse(30_000));
+    }
+
     /** Renew at a third of the lock so that one slow renewal never loses the task. */
     static Duration renewInterval(TaskQueue queue) {
-        return Duration.ofMillis(Math.max(500, queue.lockTimeoutMs().orElse(30_000) / 3));
+        return Duration.ofMillis(Math.max(500, lockDuration(queue).toMillis() / 3));
     }
 }
