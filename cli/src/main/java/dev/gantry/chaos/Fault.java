@@ -3,6 +3,7 @@ package dev.gantry.chaos;
 /** The faults a chaos run injects, each a normal event in production that must lose nothing. */
 public enum Fault {
     KILL_TRAINING_WORKER("SIGKILL a training worker mid-segment; a fresh one joins"),
+    STALL_TRAINING_WORKER("freeze a training worker (SIGSTOP) past its task's lock, as a long GC pause would, then let it go on"),
     KILL_EVAL_WORKER("SIGKILL an eval worker; a fresh one joins"),
     KILL_COORDINATOR("SIGKILL the coordinator (mid-transaction or not); it is restarted"),
     RESTART_BROKER("stop the Kafka broker and start it again on the same log"),

@@ -15,6 +15,7 @@ import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,6 +61,7 @@ final class FaultInjector {
         skipReason = "";
         return switch (fault) {
             case KILL_TRAINING_WORKER -> killAndReplace(trainWorkers, true);
+            case STALL_TRAINING_WORKER -> stall();
             case KILL_EVAL_WORKER -> killAndReplace(evalWorkers, false);
             case KILL_COORDINATOR -> {
                 cluster.kill("coordinator");
@@ -112,9 +114,23 @@ final class FaultInjector {
         return Optional.of(victim + " killed, " + fresh + " started");
     }
 
+    /**
+     * Frozen past the lock, the worker's task goes to another worker; when it wakes, it must notice
+     * that the lock is gone and stop its segment instead of finishing beside the new holder.
+     */
+    private Optional<String> stall() throws IOException, InterruptedException {
+        if (trainWorkers.isEmpty()) {
+            return skip("no training worker");
+        }
+        String victim = trainWorkers.get(schedule.pick(trainWorkers.size()));
+        Duration frozen = Duration.ofMillis(cluster.lockMs()).plusSeconds(2);
+        cluster.freeze(victim, frozen);
+        return Optional.of(victim + " frozen for " + frozen.toMillis() + " ms");
+    }
+
     /** Only a running trial's latest checkpoint below its last step: the next segment reads it back. */
     private Optional<String> damageLatest(boolean corrupt) {
-        List<TrialState> trials = view.poll(java.time.Duration.ofMillis(100)).experiment(experimentId);
+        List<TrialState> trials = view.poll(Duration.ofMillis(100)).experiment(experimentId);
         List<TrialState> candidates = trials.stream()
                 .filter(t -> t.getPhase() == TrialState.Phase.RUNNING && t.hasLatest() && t.getStep() > 0
                         && t.getStep() < t.getTotalSteps())

@@ -171,6 +171,35 @@ public final class LocalCluster implements AutoCloseable {
         return p.exitValue();
     }
 
+    /**
+     * SIGSTOP, then SIGCONT after {@code duration}: the process is frozen as by a long GC pause or a
+     * suspended VM, and its sockets and timers see the time jump when it wakes.
+     */
+    public void freeze(String name, Duration duration) throws IOException, InterruptedException {
+        Process p = processes.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no process " + name);
+        }
+        signal(p, "STOP");
+        try {
+            Thread.sleep(duration.toMillis());
+        } finally {
+            signal(p, "CONT");
+        }
+    }
+
+    private static void signal(Process p, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + p.pid() + " failed (exit " + kill.exitValue() + ")");
+        }
+    }
+
+    /** How long a worker may hold a task without renewing it. */
+    public int lockMs() {
+        return options.lockMs();
+    }
+
     /** SIGKILL: the process gets no chance to acknowledge, release or flush anything. */
     public void kill(String name) throws InterruptedException {
         Process p = processes.remove(name);
