@@ -29,6 +29,8 @@ import java.util.Set;
  *       set: {training.ttur: false, training.lrD: null}
  *   grid:                          # crossed with the variants: one trial per combination
  *     training.lrG: [1.0e-4, 2.0e-4]
+ *   search: {kind: random, samples: 8, seed: 0,   # instead of grid: see SearchSpace
+ *            space: {training.lrG: {loguniform: [1.0e-5, 1.0e-3]}}}
  *   segmentSteps: 100              # steps per training task
  *   evaluation: {everySteps: 500, finalStep: true, extractor: fmnist-cnn-v1, split: test,
  *                samplesPerClass: 0, seed: 0, generator: ema}   # generator: raw (default without training.ema) or ema
@@ -39,8 +41,8 @@ public final class PlanLoader {
     public static final int MAX_TRIALS = 10_000;
     /** Generated images per class an evaluation may ask for. */
     public static final int MAX_SAMPLES_PER_CLASS = 1_000_000;
-    private static final Set<String> EXPERIMENT = Set.of("seeds", "variants", "grid", "segmentSteps", "evaluation",
-            "retention");
+    private static final Set<String> EXPERIMENT = Set.of("seeds", "variants", "grid", "search", "segmentSteps",
+            "evaluation", "retention");
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
             "samplesPerClass", "seed", "generator", "metrics");
     private static final Set<String> EXTRACTORS = Set.copyOf(MetricNames.Extractor.ids());
@@ -107,7 +109,15 @@ public final class PlanLoader {
 
         List<Long> seeds = seeds(r, exp, base.training().seed());
         List<Variant> variants = variants(r, exp);
-        List<Map<String, JsonNode>> grid = grid(r, exp);
+        List<Map<String, JsonNode>> grid;
+        if (SearchSpace.present(exp)) {
+            if (exp.has("grid") && !exp.get("grid").isNull()) {
+                r.problem("experiment.search", "takes the place of experiment.grid: use one of them");
+            }
+            grid = SearchSpace.points(r, exp, MAX_TRIALS);
+        } else {
+            grid = grid(r, exp);
+        }
         long segment = r.longValue(exp, "experiment", "segmentSteps", Math.min(100, base.training().steps()));
         if (segment < 1) {
             r.problem("experiment.segmentSteps", "must be at least 1 (got " + segment + ")");

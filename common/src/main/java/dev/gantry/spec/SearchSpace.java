@@ -1,0 +1,201 @@
+package dev.gantry.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code experiment.search}: the points of a hyperparameter search, each a map of dotted spec
+ * fields to values, crossed with variants and seeds like grid points.
+ *
+ * <pre>
+ * search:
+ *   kind: random                 # grid: every combination of the choice lists; random: samples draws
+ *   samples: 8
+ *   seed: 0                      # the same spec draws the same points
+ *   space:
+ *     training.lrG: {loguniform: [1.0e-5, 1.0e-3]}
+ *     training.lrD: {uniform: [1.0e-4, 8.0e-4]}
+ *     training.dStepsPerGStep: {randint: [1, 3]}
+ *     model.generator.attention: {choice: [[feat16], [feat8, feat16]]}
+ * </pre>
+ *
+ * Sampled reals are rounded to {@link #SIGNIFICANT_DIGITS} significant digits: a trial's spec is
+ * YAML text, and a value that prints exactly as it is drawn replays exactly from that text (and
+ * labels stay readable).
+ */
+final class SearchSpace {
+    static final int SIGNIFICANT_DIGITS = 4;
+    private static final String PATH = "experiment.search";
+    private static final Set<String> KEYS = Set.of("kind", "samples", "seed", "space");
+    private static final Set<String> DISTRIBUTIONS = Set.of("uniform", "loguniform", "randint", "choice");
+
+    /** One field's distribution. */
+    private sealed interface Distribution {
+        JsonNode draw(SplittableRandom random);
+    }
+
+    private record Uniform(double low, double high, boolean logScale) implements Distribution {
+        @Override
+        public JsonNode draw(SplittableRandom random) {
+            double x = logScale ? Math.exp(random.nextDouble(Math.log(low), Math.log(high))) : random.nextDouble(low, high);
+            return JsonNodeFactory.instance.numberNode(new BigDecimal(x).round(new MathContext(SIGNIFICANT_DIGITS)));
+        }
+    }
+
+    private record RandInt(long low, long high) implements Distribution {
+        @Override
+        public JsonNode draw(SplittableRandom random) {
+            return JsonNodeFactory.instance.numberNode(random.nextLong(low, high + 1));
+        }
+    }
+
+    private record Choice(List<JsonNode> values) implements Distribution {
+        @Override
+        public JsonNode draw(SplittableRandom random) {
+            return values.get(random.nextInt(values.size()));
+        }
+    }
+
+    private SearchSpace() {}
+
+    static boolean present(JsonNode experiment) {
+        return experiment != null && experiment.has("search") && !experiment.get("search").isNull();
+    }
+
+    /**
+     * The search's points in a fixed order: grid points in file order, random draws in draw order.
+     * Problems go to {@code r}; the points are then not to be used.
+     */
+    static List<Map<String, JsonNode>> points(SpecReader r, JsonNode experiment, int maxPoints) {
+        JsonNode search = r.section(experiment, "experiment", "search");
+        if (search == null) {
+            return List.of(Map.of());
+        }
+        r.onlyKnownKeys(search, PATH, KEYS);
+        String kind = r.choice(search, PATH, "kind", null, Set.of("grid", "random"));
+        JsonNode space = r.section(search, PATH, "space");
+        Map<String, Distribution> fields = new LinkedHashMap<>();
+        if (space == null || space.isEmpty()) {
+            r.problem(PATH + ".space", "must map at least one spec field (e.g. training.lrG) to a distribution");
+        } else {
+            for (Iterator<Map.Entry<String, JsonNode>> it = space.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                Distribution d = distribution(r, PATH + ".space." + field.getKey(), field.getValue());
+                if (d != null) {
+                    fields.put(field.getKey(), d);
+                }
+            }
+        }
+        if ("grid".equals(kind)) {
+            if (search.has("samples") || search.has("seed")) {
+                r.problem(PATH, "samples and seed belong to kind: random; a grid takes every combination");
+            }
+            return grid(r, fields, maxPoints);
+        }
+        int samples = r.integer(search, PATH, "samples", 0, 1, maxPoints);
+        if (!search.has("samples")) {
+            r.problem(PATH + ".samples", "is required for kind: random (1 to " + maxPoints + ")");
+        }
+        long seed = r.longValue(search, PATH, "seed", 0);
+        if (!r.problems().isEmpty()) {
+            return List.of(Map.of());
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Map<String, JsonNode>> points = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            Map<String, JsonNode> point = new LinkedHashMap<>();
+            fields.forEach((name, d) -> point.put(name, d.draw(random)));
+            points.add(point);
+        }
+        return points;
+    }
+
+    private static List<Map<String, JsonNode>> grid(SpecReader r, Map<String, Distribution> fields, int maxPoints) {
+        long size = 1;
+        for (Map.Entry<String, Distribution> f : fields.entrySet()) {
+            if (!(f.getValue() instanceof Choice c)) {
+                r.problem(PATH + ".space." + f.getKey(), "a grid needs a list of values ({choice: [...]} or [...])");
+                return List.of(Map.of());
+            }
+            size = Math.min((long) maxPoints + 1, size * c.values().size());
+        }
+        if (size > maxPoints) {
+            r.problem(PATH + ".space", "its choices cross to more than " + maxPoints + " points");
+        }
+        if (!r.problems().isEmpty()) {
+            return List.of(Map.of());
+        }
+        List<Map<String, JsonNode>> points = new ArrayList<>();
+        points.add(new LinkedHashMap<>());
+        for (Map.Entry<String, Distribution> f : fields.entrySet()) {
+            List<Map<String, JsonNode>> next = new ArrayList<>();
+            for (Map<String, JsonNode> point : points) {
+                for (JsonNode value : ((Choice) f.getValue()).values()) {
+                    Map<String, JsonNode> p = new LinkedHashMap<>(point);
+                    p.put(f.getKey(), value);
+                    next.add(p);
+                }
+            }
+            points = next;
+        }
+        return points;
+    }
+
+    /** A plain list is a choice; otherwise exactly one of uniform, loguniform, randint, choice. */
+    private static Distribution distribution(SpecReader r, String path, JsonNode node) {
+        if (node.isArray()) {
+            return choice(r, path, node);
+        }
+        if (!node.isObject() || node.size() != 1 || !DISTRIBUTIONS.contains(node.fieldNames().next())) {
+            r.problem(path, "must be a list of values or one of {uniform: [low, high]}, {loguniform: [low, high]},"
+                    + " {randint: [low, high]}, {choice: [...]}");
+            return null;
+        }
+        String name = node.fieldNames().next();
+        JsonNode args = node.get(name);
+        String at = path + "." + name;
+        if (name.equals("choice")) {
+            return args.isArray() ? choice(r, at, args) : invalid(r, at, "must be a non-empty list of values");
+        }
+        if (!args.isArray() || args.size() != 2 || !args.get(0).isNumber() || !args.get(1).isNumber()) {
+            return invalid(r, at, "must be [low, high] (two numbers)");
+        }
+        if (name.equals("randint")) {
+            if (!args.get(0).canConvertToExactIntegral() || !args.get(1).canConvertToExactIntegral()
+                    || args.get(0).asLong() > args.get(1).asLong()) {
+                return invalid(r, at, "must be two whole numbers, low <= high (both included)");
+            }
+            return new RandInt(args.get(0).asLong(), args.get(1).asLong());
+        }
+        double low = args.get(0).asDouble();
+        double high = args.get(1).asDouble();
+        boolean log = name.equals("loguniform");
+        if (!(low < high) || !Double.isFinite(low) || !Double.isFinite(high) || (log && low <= 0)) {
+            return invalid(r, at, "must be [low, high] with low < high" + (log ? " and low > 0" : ""));
+        }
+        return new Uniform(low, high, log);
+    }
+
+    private static Distribution choice(SpecReader r, String path, JsonNode values) {
+        if (values.isEmpty()) {
+            return invalid(r, path, "must be a non-empty list of values");
+        }
+        List<JsonNode> list = new ArrayList<>();
+        values.forEach(list::add);
+        return new Choice(list);
+    }
+
+    private static Distribution invalid(SpecReader r, String path, String message) {
+        r.problem(path, message);
+        return null;
+    }
+}
