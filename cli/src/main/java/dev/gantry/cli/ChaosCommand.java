@@ -22,7 +22,8 @@ final class ChaosCommand extends CommandGroup {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run an experiment in local mode while a seeded schedule SIGKILLs training workers, eval",
-                    "workers and the coordinator, restarts the broker, corrupts and deletes stored checkpoint objects,",
+                    "workers and the coordinator, freezes a training worker past its task's lock (SIGSTOP), restarts",
+                    "the broker, corrupts and deletes stored checkpoint objects,",
                     "and publishes duplicated, stale and forged messages (out-of-root URIs, a bucket-root checkpoint",
                     "event, path-escaping evaluation tasks). Then checks, and prints as a table: every trial done;",
                     "each final checkpoint bitwise equal to the trial trained once here without faults; every",
