@@ -133,7 +133,9 @@ final class LocalCommand extends CommandGroup {
                     System.out.println("\nreport: " + index);
                 }
                 Runtime.getRuntime().removeShutdownHook(hook);
-                boolean allDone = trials.stream().allMatch(t -> t.getPhase() == TrialState.Phase.DONE);
+                // a trial ASHA stopped ended as its experiment asked
+                boolean allDone = trials.stream().allMatch(t -> t.getPhase() == TrialState.Phase.DONE
+                        || t.getPhase() == TrialState.Phase.STOPPED);
                 return allDone ? 0 : 1;
             }
         }

@@ -37,13 +37,14 @@ final class StatusCommand implements Callable<Integer> {
                 if (byExperiment.isEmpty()) {
                     System.out.println("no experiments");
                 }
-                System.out.printf("%-44s %6s %6s %8s %7s %9s%n", "experiment", "trials", "done", "running", "failed",
-                        "cancelled");
-                byExperiment.forEach((id, ts) -> System.out.printf("%-44s %6d %6d %8d %7d %9d%n", id, ts.size(),
+                System.out.printf("%-44s %6s %6s %8s %7s %7s %9s%n", "experiment", "trials", "done", "running", "stopped",
+                        "failed", "cancelled");
+                byExperiment.forEach((id, ts) -> System.out.printf("%-44s %6d %6d %8d %7d %7d %9d%n", id, ts.size(),
                         count(ts, TrialState.Phase.DONE),
                         count(ts, TrialState.Phase.RUNNING) + count(ts, TrialState.Phase.PENDING)
                                 + count(ts, TrialState.Phase.EVALUATING),
-                        count(ts, TrialState.Phase.FAILED), count(ts, TrialState.Phase.CANCELLED)));
+                        count(ts, TrialState.Phase.STOPPED), count(ts, TrialState.Phase.FAILED),
+                        count(ts, TrialState.Phase.CANCELLED)));
                 return 0;
             }
             List<TrialState> trials = view.experiment(experimentId);

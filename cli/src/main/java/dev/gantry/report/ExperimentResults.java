@@ -79,7 +79,8 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                     cut(t.getLabel(), 24), t.getPhase().name().toLowerCase(Locale.ROOT),
                     t.getStep() + "/" + t.getTotalSteps(), num(t.getLatestFid()), num(t.getLatestIntraFid()),
                     Double.isNaN(t.getBestFid()) ? "-" : num(t.getBestFid()) + "@" + t.getBestFidStep()));
-            if (t.getPhase() == TrialState.Phase.FAILED || t.getPhase() == TrialState.Phase.CANCELLED) {
+            if (t.getPhase() == TrialState.Phase.FAILED || t.getPhase() == TrialState.Phase.CANCELLED
+                    || t.getPhase() == TrialState.Phase.STOPPED) {
                 out.append("    ").append(t.getFailureReason()).append('\n');
             }
         }

@@ -2,6 +2,7 @@ package dev.gantry.spec;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A validated experiment: the trials it expands into and how the distributed runtime runs them.
@@ -10,7 +11,27 @@ import java.util.Map;
  * @param segmentSteps generator steps per training task (a worker's unit of work)
  * @param keepLatest checkpoints kept per trial besides the best by FID
  */
-public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest) {
+public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest,
+        Optional<Asha> asha) {
+
+    /** A plan whose trials all run to their last step. */
+    public ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest) {
+        this(name, trials, segmentSteps, evaluation, keepLatest, Optional.empty());
+    }
+
+    /**
+     * Asynchronous successive halving ({@code experiment.search.kind: asha}): every trial trains to
+     * {@code maxSteps} unless, at a rung, its metric is not in the top 1/eta of the results seen
+     * there so far.
+     *
+     * @param metric "fid", "intra-fid" or a set metric's result name ("kid", "precision", ...)
+     * @param rungs minSteps * eta^k below maxSteps, ascending
+     */
+    public record Asha(long minSteps, long maxSteps, int eta, String metric, boolean maximize, List<Long> rungs) {
+        public Asha {
+            rungs = List.copyOf(rungs);
+        }
+    }
 
     /**
      * One trial: the base spec with grid values and a seed applied.

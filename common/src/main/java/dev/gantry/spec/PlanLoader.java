@@ -110,11 +110,14 @@ public final class PlanLoader {
         List<Long> seeds = seeds(r, exp, base.training().seed());
         List<Variant> variants = variants(r, exp);
         List<Map<String, JsonNode>> grid;
+        JsonNode ashaSection = null;
         if (SearchSpace.present(exp)) {
             if (exp.has("grid") && !exp.get("grid").isNull()) {
                 r.problem("experiment.search", "takes the place of experiment.grid: use one of them");
             }
-            grid = SearchSpace.points(r, exp, MAX_TRIALS);
+            SearchSpace.Parsed search = SearchSpace.parse(r, exp, MAX_TRIALS);
+            grid = search.points();
+            ashaSection = search.asha();
         } else {
             grid = grid(r, exp);
         }
@@ -142,6 +145,8 @@ public final class PlanLoader {
         if (evaluation.samplesPerClass() == 1) {
             r.problem("experiment.evaluation.samplesPerClass", "must be 0 (the real class counts) or at least 2");
         }
+        ExperimentPlan.Asha asha = ashaSection == null ? null
+                : SearchSpace.asha(r, ashaSection, base.training().steps(), segment, evaluation.metrics());
         JsonNode retention = r.section(exp, "experiment", "retention");
         r.onlyKnownKeys(retention, "experiment.retention", Set.of("keepLatest"));
         int keepLatest = r.integer(retention, "experiment.retention", "keepLatest", 2, 1, 1000);
@@ -169,6 +174,9 @@ public final class PlanLoader {
                         shown.put(o.getKey(), o.getValue().isNull() ? "default" : o.getValue().asText());
                     }
                     tree.withObjectProperty("training").put("seed", seed);
+                    if (asha != null) {
+                        tree.withObjectProperty("training").put("steps", asha.maxSteps());
+                    }
                     String label = label(variant.name(), point, seed, seeds.size() > 1);
                     try {
                         String trialYaml = YAML.writeValueAsString(tree);
@@ -189,7 +197,7 @@ public final class PlanLoader {
         if (!problems.isEmpty()) {
             throw new SpecException(problems);
         }
-        return new ExperimentPlan(base.name(), trials, segment, evaluation, keepLatest);
+        return new ExperimentPlan(base.name(), trials, segment, evaluation, keepLatest, java.util.Optional.ofNullable(asha));
     }
 
     private record Variant(String name, Map<String, JsonNode> set) {}

@@ -28,7 +28,13 @@ import java.util.SplittableRandom;
  *     model.generator.attention: {choice: [[feat16], [feat8, feat16]]}
  * </pre>
  *
- * Sampled reals are rounded to {@link #SIGNIFICANT_DIGITS} significant digits: a trial's spec is
+ * {@code kind: asha} samples like random and adds asynchronous successive halving: {@code minSteps}
+ * (a multiple of segmentSteps), {@code maxSteps} (default training.steps; every trial trains to
+ * it unless stopped), {@code eta} (default 3), {@code metric} (default fid; intra-fid or a metric
+ * the evaluation computes: kid, precision, recall, density, coverage) and {@code mode} (min or
+ * max; default: min for fid, intra-fid and kid, max for the others).
+ *
+ * <p>Sampled reals are rounded to {@link #SIGNIFICANT_DIGITS} significant digits: a trial's spec is
  * YAML text, and a value that prints exactly as it is drawn replays exactly from that text (and
  * labels stay readable).
  */
@@ -36,6 +42,14 @@ final class SearchSpace {
     static final int SIGNIFICANT_DIGITS = 4;
     private static final String PATH = "experiment.search";
     private static final Set<String> KEYS = Set.of("kind", "samples", "seed", "space");
+    private static final Set<String> ASHA_KEYS = Set.of("minSteps", "maxSteps", "eta", "metric", "mode");
+    /** Metric names an ASHA search may rank by, with the evaluation metric that produces each. */
+    private static final Map<String, String> RANKABLE = Map.of("fid", "fid", "intra-fid", "fid", "kid", "kid",
+            "precision", "pr", "recall", "pr", "density", "dc", "coverage", "dc");
+    private static final Set<String> LOWER_IS_BETTER = Set.of("fid", "intra-fid", "kid");
+
+    /** The search's points, and the ASHA section's raw fields when kind is asha (else null). */
+    record Parsed(List<Map<String, JsonNode>> points, JsonNode asha) {}
     private static final Set<String> DISTRIBUTIONS = Set.of("uniform", "loguniform", "randint", "choice");
 
     /** One field's distribution. */
@@ -75,13 +89,21 @@ final class SearchSpace {
      * The search's points in a fixed order: grid points in file order, random draws in draw order.
      * Problems go to {@code r}; the points are then not to be used.
      */
-    static List<Map<String, JsonNode>> points(SpecReader r, JsonNode experiment, int maxPoints) {
+    static Parsed parse(SpecReader r, JsonNode experiment, int maxPoints) {
         JsonNode search = r.section(experiment, "experiment", "search");
         if (search == null) {
-            return List.of(Map.of());
+            return new Parsed(List.of(Map.of()), null);
         }
-        r.onlyKnownKeys(search, PATH, KEYS);
-        String kind = r.choice(search, PATH, "kind", null, Set.of("grid", "random"));
+        String kind = r.choice(search, PATH, "kind", null, Set.of("grid", "random", "asha"));
+        Set<String> known = new java.util.HashSet<>(KEYS);
+        if ("asha".equals(kind)) {
+            known.addAll(ASHA_KEYS);
+        }
+        r.onlyKnownKeys(search, PATH, known);
+        return new Parsed(points(r, search, kind, maxPoints), "asha".equals(kind) ? search : null);
+    }
+
+    private static List<Map<String, JsonNode>> points(SpecReader r, JsonNode search, String kind, int maxPoints) {
         JsonNode space = r.section(search, PATH, "space");
         Map<String, Distribution> fields = new LinkedHashMap<>();
         if (space == null || space.isEmpty()) {
@@ -103,7 +125,7 @@ final class SearchSpace {
         }
         int samples = r.integer(search, PATH, "samples", 0, 1, maxPoints);
         if (!search.has("samples")) {
-            r.problem(PATH + ".samples", "is required for kind: random (1 to " + maxPoints + ")");
+            r.problem(PATH + ".samples", "is required for kind: " + kind + " (1 to " + maxPoints + ")");
         }
         long seed = r.longValue(search, PATH, "seed", 0);
         if (!r.problems().isEmpty()) {
@@ -117,6 +139,39 @@ final class SearchSpace {
             points.add(point);
         }
         return points;
+    }
+
+    /**
+     * The ASHA settings of {@code search}, validated against the experiment they run in.
+     *
+     * @param trainingSteps the base spec's training.steps, maxSteps' default
+     * @param setMetrics the evaluation's metrics beside FID ("kid", "pr", "dc")
+     */
+    static ExperimentPlan.Asha asha(SpecReader r, JsonNode search, long trainingSteps, long segmentSteps,
+            List<String> setMetrics) {
+        long minSteps = r.longValue(search, PATH, "minSteps", 0);
+        long maxSteps = r.longValue(search, PATH, "maxSteps", trainingSteps);
+        int eta = r.integer(search, PATH, "eta", 3, 2, 100);
+        String metric = r.choice(search, PATH, "metric", "fid", RANKABLE.keySet());
+        String mode = r.choice(search, PATH, "mode", LOWER_IS_BETTER.contains(metric) ? "min" : "max",
+                Set.of("min", "max"));
+        if (!search.has("minSteps")) {
+            r.problem(PATH + ".minSteps", "is required for kind: asha (the first rung)");
+        } else if (minSteps < 1 || (segmentSteps > 0 && minSteps % segmentSteps != 0)) {
+            r.problem(PATH + ".minSteps", "must be a positive multiple of experiment.segmentSteps (" + segmentSteps
+                    + "): rungs are evaluated at the checkpoints segments end with");
+        } else if (minSteps >= maxSteps) {
+            r.problem(PATH + ".minSteps", minSteps + " must be below maxSteps (" + maxSteps + ")");
+        }
+        String producer = RANKABLE.get(metric);
+        if (producer != null && !producer.equals("fid") && !setMetrics.contains(producer)) {
+            r.problem(PATH + ".metric", metric + " needs '" + producer + "' in experiment.evaluation.metrics");
+        }
+        List<Long> rungs = new ArrayList<>();
+        for (long step = minSteps; minSteps > 0 && step < maxSteps; step = step > maxSteps / eta ? maxSteps : step * eta) {
+            rungs.add(step);
+        }
+        return new ExperimentPlan.Asha(minSteps, maxSteps, eta, metric, mode.equals("max"), rungs);
     }
 
     private static List<Map<String, JsonNode>> grid(SpecReader r, Map<String, Distribution> fields, int maxPoints) {

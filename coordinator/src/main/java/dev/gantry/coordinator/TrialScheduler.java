@@ -3,11 +3,13 @@ package dev.gantry.coordinator;
 import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.cluster.MetricNames;
 import dev.gantry.cluster.TaskIds;
+import dev.gantry.proto.v1.AshaSettings;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ExperimentSettings;
+import dev.gantry.proto.v1.RungResult;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialRef;
@@ -80,10 +82,15 @@ public final class TrialScheduler {
         EvaluationPolicy policy = EvaluationPolicy.newBuilder().setEverySteps(e.everySteps()).setFinalStep(e.finalStep())
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
                 .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot))
-                .setGenerator(e.generator().specName()).addAllMetrics(e.metrics()).build();
-        ExperimentSettings settings = ExperimentSettings.newBuilder().setExperimentName(plan.name())
+                .setGenerator(e.generator().specName()).addAllMetrics(e.metrics())
+                .addAllExtraSteps(plan.asha().map(ExperimentPlan.Asha::rungs).orElse(List.of())).build();
+        ExperimentSettings.Builder settingsBuilder = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
-                .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest()).build();
+                .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest());
+        plan.asha().ifPresent(a -> settingsBuilder.setAsha(AshaSettings.newBuilder().setMinSteps(a.minSteps())
+                .setMaxSteps(a.maxSteps()).setEta(a.eta()).setMetric(a.metric()).setMaximize(a.maximize())
+                .addAllRungs(a.rungs())));
+        ExperimentSettings settings = settingsBuilder.build();
         for (int i = 0; i < plan.trials().size(); i++) {
             ExperimentPlan.Trial trial = plan.trials().get(i);
             TrialState state = TrialState.newBuilder()
@@ -119,7 +126,12 @@ public final class TrialScheduler {
         if (event.hasStats() && event.getStats().getStepsPerSecond() > 0) {
             b.setStepsPerSecond(event.getStats().getStepsPerSecond());
         }
-        if (step < t.getTotalSteps()) {
+        Optional<RungResult> rung = rungAwaited(t, step) ? rungResult(t, step) : Optional.empty();
+        if (rung.isPresent() && !rung.get().getPromoted()) {
+            b.setPhase(Phase.STOPPED).setFailureReason(AshaRungs.stopReason(t.getSettings().getAsha(), rung.get()));
+        } else if (rungAwaited(t, step) && rung.isEmpty()) {
+            b.setPhase(Phase.RUNNING);  // at a rung: the next segment waits for the rung's evaluation
+        } else if (step < t.getTotalSteps()) {
             b.setPhase(Phase.RUNNING);
             out.tasks.add(task(t, event.getCheckpoint(), step));
         } else {
@@ -151,9 +163,51 @@ public final class TrialScheduler {
         if (t.getPhase() == Phase.EVALUATING && !awaitsFinalEvaluation(b)) {
             b.setPhase(Phase.DONE);
         }
+        if (rungAwaited(t, result.getStep()) && rungResult(t, result.getStep()).isEmpty()) {
+            AshaSettings asha = t.getSettings().getAsha();
+            decideRung(t, b, AshaRungs.decide(asha, result.getStep(),
+                    AshaRungs.metric(asha, result).orElse(Double.NaN), seenAtRung(t, result.getStep())), out);
+        }
         retain(b, out);
         put(b.build(), out);
         return out;
+    }
+
+    /** Whether {@code step} is an ASHA rung of this trial (always below its last step). */
+    private static boolean rungAwaited(TrialState t, long step) {
+        return t.getSettings().hasAsha() && step < t.getTotalSteps() && t.getSettings().getAsha().getRungsList().contains(step);
+    }
+
+    private static Optional<RungResult> rungResult(dev.gantry.proto.v1.TrialStateOrBuilder t, long step) {
+        return t.getRungsList().stream().filter(r -> r.getStep() == step).findFirst();
+    }
+
+    /** The values the experiment's other trials recorded at this rung: the results seen there so far. */
+    private List<Double> seenAtRung(TrialState t, long step) {
+        List<Double> seen = new ArrayList<>();
+        for (TrialState other : trials.values()) {
+            if (other.getTrial().getExperimentId().equals(t.getTrial().getExperimentId())
+                    && !other.getTrial().getTrialId().equals(t.getTrial().getTrialId())) {
+                rungResult(other, step).filter(r -> !r.getUnevaluated()).ifPresent(r -> seen.add(r.getValue()));
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Records a rung decision. A promoted trial already waiting at the rung gets its next segment; a
+     * trial whose checkpoint event has not arrived yet gets it then ({@link #checkpointCommitted}).
+     */
+    private void decideRung(TrialState t, TrialState.Builder b, RungResult decision, Actions out) {
+        b.addRungs(decision);
+        if (TrialPhases.isFinished(t.getPhase())) {
+            return;
+        }
+        if (!decision.getPromoted()) {
+            b.setPhase(Phase.STOPPED).setFailureReason(AshaRungs.stopReason(t.getSettings().getAsha(), decision));
+        } else if (t.getStep() == decision.getStep() && t.hasLatest()) {
+            out.tasks.add(task(t, t.getLatest(), t.getStep()));
+        }
     }
 
     /** A parked task: fall back to an earlier checkpoint if the start was unusable, else fail the trial. */
@@ -237,6 +291,11 @@ public final class TrialScheduler {
                 .setFailureReason("evaluation at step " + step + " failed: " + failure.getReason());
         if (t.getPhase() == Phase.EVALUATING && !awaitsFinalEvaluation(b)) {
             b.setPhase(Phase.DONE);
+        }
+        if (rungAwaited(t, step) && rungResult(t, step).isEmpty()) {
+            // A trial is not stopped for want of a number: it continues, and the rung records why.
+            decideRung(t, b, RungResult.newBuilder().setStep(step).setValue(Double.NaN).setPromoted(true)
+                    .setUnevaluated(true).build(), out);
         }
         retain(b, out);
         put(b.build(), out);

@@ -9,6 +9,7 @@ public final class EvaluationPolicies {
     /** Whether the checkpoint at {@code step} of a {@code totalSteps}-long trial is to be evaluated. */
     public static boolean due(EvaluationPolicy policy, long step, long totalSteps) {
         return (policy.getFinalStep() && step == totalSteps)
-                || (policy.getEverySteps() > 0 && step > 0 && step % policy.getEverySteps() == 0);
+                || (policy.getEverySteps() > 0 && step > 0 && step % policy.getEverySteps() == 0)
+                || policy.getExtraStepsList().contains(step);
     }
 }

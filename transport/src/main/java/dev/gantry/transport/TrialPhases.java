@@ -8,7 +8,7 @@ public final class TrialPhases {
 
     public static boolean isFinished(Phase phase) {
         return switch (phase) {
-            case DONE, FAILED, CANCELLED -> true;
+            case DONE, FAILED, CANCELLED, STOPPED -> true;
             default -> false;
         };
     }
