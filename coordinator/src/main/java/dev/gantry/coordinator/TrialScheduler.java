@@ -158,6 +158,12 @@ public final class TrialScheduler {
         } catch (SpecException e) {
             return refuse(experimentId, childId, command, parent, String.join("; ", e.problems()));
         }
+        long segment = parent.getSettings().getSegmentSteps();
+        if (child.everySteps().isPresent() && child.everySteps().getAsLong() % segment != 0) {
+            return refuse(experimentId, childId, command, parent, what + ": " + ForkOverrides.EVERY_STEPS + ": "
+                    + child.everySteps().getAsLong() + " is not a multiple of the experiment's segmentSteps (" + segment
+                    + "): evaluations read the checkpoints that segments end with");
+        }
         ExperimentSettings.Builder settings = parent.getSettings().toBuilder();
         child.everySteps().ifPresent(v -> settings.getEvalPolicyBuilder().setEverySteps(v));
         child.finalStep().ifPresent(v -> settings.getEvalPolicyBuilder().setFinalStep(v));

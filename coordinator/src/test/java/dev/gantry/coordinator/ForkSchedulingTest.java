@@ -173,6 +173,12 @@ class ForkSchedulingTest {
         TrialState shape = scheduler.trial(TrialScheduler.forkTrialId(EXPERIMENT, "shape")).orElseThrow();
         assertEquals(Phase.FAILED, shape.getPhase());
         assertTrue(shape.getFailureReason().contains("model.zDim: changes the model's shape"), shape.getFailureReason());
+        handle(scheduler, fork("every", parentId, 100).toBuilder().putOverrides("evaluation.everySteps", "150").build());
+        assertTrue(scheduler.trial(TrialScheduler.forkTrialId(EXPERIMENT, "every")).orElseThrow().getFailureReason()
+                .contains("evaluation.everySteps: 150 is not a multiple of the experiment's segmentSteps (100)"));
+        Actions every = handle(scheduler, fork("every2", parentId, 100).toBuilder()
+                .putOverrides("evaluation.everySteps", "200").build());
+        assertEquals(200, every.tasks.get(0).getEvalPolicy().getEverySteps(), "the child's own evaluation policy");
         handle(scheduler, fork("ghost", "exp-1-t999", 100));
         assertTrue(scheduler.trial(TrialScheduler.forkTrialId(EXPERIMENT, "ghost")).orElseThrow().getFailureReason()
                 .contains("no such trial"));
