@@ -51,6 +51,9 @@ final class ForkCommand implements Callable<Integer> {
     public Integer call() {
         int at = target.lastIndexOf('@');
         long step;
+        if (at <= 0) {
+            throw ExitException.badInput("TRIAL@STEP: expected e.g. exp-t000@400 (got '" + target + "')");
+        }
         try {
             step = Long.parseLong(target.substring(at + 1));
         } catch (RuntimeException e) {
@@ -67,12 +70,19 @@ final class ForkCommand implements Callable<Integer> {
             parent = view.catchUp().trial(parentId).orElseThrow(() -> ExitException.badInput("no trial '" + parentId
                     + "' (gantry status lists them)"));
         }
+        // Checked here so mistakes never reach Kafka; the coordinator checks again with the same code.
+        ForkOverrides.Child child = ForkOverrides.apply(parent.getSpecYaml(), step, overrides, steps, "fork of " + target);
+        long segment = parent.getSettings().getSegmentSteps();
+        long every = child.everySteps().orElse(0);
+        if (segment > 0 && every % segment != 0) {
+            throw ExitException.badInput(ForkOverrides.EVERY_STEPS + ": " + every + " is not a multiple of the "
+                    + "experiment's segmentSteps (" + segment + ")");
+        }
         List<Long> kept = parent.getKeptList().stream().map(CheckpointRef::getStep).toList();
         if (!kept.contains(step)) {
-            throw ExitException.badInput(parentId + "@" + step + ": not a checkpoint the trial keeps (kept: " + kept + ")");
+            throw ExitException.badInput(parentId + "@" + step + ": not a checkpoint the trial keeps (kept: " + kept
+                    + "; gantry status " + parent.getTrial().getExperimentId() + " shows its steps)");
         }
-        // Checked here so mistakes never reach Kafka; the coordinator checks again with the same code.
-        ForkOverrides.apply(parent.getSpecYaml(), step, overrides, steps, "fork of " + target);
         ForkTrial.Builder fork = ForkTrial.newBuilder().setForkId(forkId).setParentTrialId(parentId).setStep(step)
                 .putAllOverrides(overrides).setRequestedBy(System.getProperty("user.name", "unknown"));
         if (steps != null) {
