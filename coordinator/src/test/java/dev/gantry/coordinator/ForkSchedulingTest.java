@@ -90,6 +90,9 @@ class ForkSchedulingTest {
 
     @Test
     void aForkCopiesTheCheckpointAndSchedulesTheChildFromTheForkStep() {
+        // Retention dropped step 100 when 200 committed (keepLatest 1); the coordinator deletes it only after
+        // that transaction, so until then it is still copied, and the copy is the child's own.
+        assertEquals(List.of(200L), parent().getKeptList().stream().map(CheckpointRef::getStep).toList());
         Actions out = handle(scheduler, fork("a1", parentId, 100));
         String childId = TrialScheduler.forkTrialId(EXPERIMENT, "a1");
         TrialState child = scheduler.trial(childId).orElseThrow();
