@@ -14,7 +14,13 @@ import dev.gantry.selftest.Check;
 import dev.gantry.selftest.SelfTest;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.client.ClusterView;
+import dev.gantry.lineage.Lineage;
 import dev.gantry.training.CheckpointCodec;
+import dev.gantry.training.LineageReplay;
+import dev.gantry.transport.Lineages;
 import dev.gantry.training.NonFiniteLossException;
 import dev.gantry.training.StateHash;
 import dev.gantry.training.StepStats;
@@ -35,11 +41,26 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
                 "  gantry train examples/fmnist-small.yaml --steps 200 --out runs/a",
                 "  gantry train examples/fmnist-small.yaml --steps 100 --resume runs/a --out runs/b",
+                "  gantry train --lineage EXP-fa1b2c3d4 --out runs/replay        # a cluster trial, forks included",
+                "  gantry train --lineage lineage.json --out runs/replay         # a lineage saved from results JSON",
                 "", "The last line on stdout is 'state-sha256 <hex>', a hash of the complete training state:",
                 "equal hashes mean bitwise-equal state (at the same --threads)."})
 final class TrainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SPEC", description = "experiment spec (YAML)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "experiment spec (YAML); not with --lineage")
     Path specFile;
+
+    @Option(names = "--lineage", paramLabel = "TRIAL|FILE",
+            description = {"replay a trial's lineage (the root from scratch, then each fork from its step with its",
+                    "overrides) in this process: a trial id (read from the cluster) or a JSON file holding a lineage",
+                    "('lineage' of a trial in 'gantry results --format json', or the whole results file with --trial).",
+                    "With --lineage, --steps is the step to stop at (default: the trial's training.steps)."})
+    String lineage;
+
+    @Option(names = "--trial", paramLabel = "ID", description = "with --lineage RESULTS.json: which trial's lineage")
+    String trial;
+
+    @picocli.CommandLine.Mixin
+    dev.gantry.transport.ClusterOptions cluster;
 
     @Option(names = "--steps", paramLabel = "N",
             description = "generator steps to run now (default: up to the spec's training.steps)")
@@ -56,6 +77,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (lineage != null) {
+            if (specFile != null || resume != null) {
+                throw ExitException.badInput("--lineage replays a trial from its own specs: give no SPEC and no --resume");
+            }
+            return replay(EngineSetup.configure(threads));
+        }
+        if (specFile == null) {
+            throw ExitException.badInput("give a SPEC file, or --lineage TRIAL|FILE");
+        }
         int threadCount = EngineSetup.configure(threads);
         ExperimentSpec spec;
         String specYaml;
@@ -107,6 +137,84 @@ final class TrainCommand implements Callable<Integer> {
             }
         } catch (NonFiniteLossException e) {
             throw new ExitException(ExitStatus.NUMERICS, "training diverged, nothing written: " + e.getMessage());
+        }
+    }
+
+    /** --lineage: the whole chain in this process, then the checkpoint and its state-sha256 as for a spec. */
+    private int replay(int threadCount) {
+        Lineage chain = readLineage();
+        long to = steps != null ? steps : chain.spec().training().steps();
+        if (to < chain.forkStep()) {
+            throw ExitException.badInput("--steps " + to + ": " + chain.trialId() + " starts at step " + chain.forkStep());
+        }
+        if (Files.exists(out.resolve(Manifest.FILE_NAME))) {
+            throw ExitException.badInput("--out " + out + ": already holds a committed checkpoint; choose a new directory");
+        }
+        List<Check> checks = SelfTest.run();
+        if (!SelfTest.allPassed(checks)) {
+            checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
+            throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed (run 'gantry selftest')");
+        }
+        ExperimentSpec spec = chain.spec();
+        LabeledImages data = Datasets.open(spec.dataset(), spec.model().imageSize(), downloadDir());
+        for (Lineage.Link l : chain.links()) {
+            System.err.printf("  %s from step %d%s%s%n", l.trialId(), l.fromStep(),
+                    l.isRoot() ? "" : " (fork of " + l.parentTrialId() + ")",
+                    l.overrides().isEmpty() ? "" : " " + l.sortedOverrides());
+        }
+        System.err.printf("replaying %s: %d link(s) to step %d (%s: %d images; %d threads)%n", chain.trialId(),
+                chain.links().size(), to, data.name(), data.count(), threadCount);
+        try (NDManager manager = NDManager.newBaseManager();
+                ProgressBar bar = Progress.bar("replay", to);
+                TrainingState state = LineageReplay.replay(chain, to, data, manager, (link, stats) -> {
+                    bar.step();
+                    bar.setExtraMessage(String.format(" link %d D %.2f G %.2f", link, stats.lossD(), stats.lossG()));
+                })) {
+            CheckpointDirectory.write(out, state.step(), state.spec().trajectoryHash(), CheckpointCodec.encode(state));
+            System.err.println("checkpoint written to " + out);
+            System.out.println("state-sha256 " + StateHash.of(state));
+            return 0;
+        } catch (NonFiniteLossException e) {
+            throw new ExitException(ExitStatus.NUMERICS, "training diverged, nothing written: " + e.getMessage());
+        }
+    }
+
+    private Lineage readLineage() {
+        Path file = Path.of(lineage);
+        if (!Files.isRegularFile(file)) {
+            try (ClusterView view = new ClusterView(cluster.kafka())) {
+                return Lineages.of(view.catchUp().trial(lineage).orElseThrow(() -> ExitException.badInput(
+                        "--lineage " + lineage + ": no such file, and no such trial (gantry status lists them)")));
+            }
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readString(file));
+        } catch (java.io.IOException e) {
+            throw ExitException.badInput("--lineage " + file + ": cannot read JSON: " + e.getMessage());
+        }
+        JsonNode node = root;
+        if (root.has("trials")) {
+            if (trial == null) {
+                throw ExitException.badInput("--lineage " + file + ": a results file; name the trial with --trial ID");
+            }
+            node = null;
+            for (JsonNode t : root.path("trials")) {
+                if (trial.equals(t.path("trial").asText())) {
+                    node = t;
+                }
+            }
+            if (node == null) {
+                throw ExitException.badInput("--trial " + trial + ": not in " + file);
+            }
+        }
+        if (!Lineage.FORMAT.equals(node.path("format").asText()) && node.has("lineage")) {
+            node = node.get("lineage");
+        }
+        try {
+            return Lineage.fromJson(node, file.toString());
+        } catch (Lineage.LineageException e) {
+            throw ExitException.badInput(e.getMessage());
         }
     }
 

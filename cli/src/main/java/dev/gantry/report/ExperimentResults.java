@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.client.ClusterView;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.TrialState;
+import dev.gantry.transport.Lineages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,6 +166,10 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
             }
             ObjectNode overrides = n.putObject("overrides");
             t.getOverridesMap().forEach(overrides::put);
+            if (t.getLineageCount() > 0 || !t.getSpecYaml().isEmpty()) {
+                // What 'gantry train --lineage' replays: a trial from scratch has one link, a fork one more per fork.
+                n.set("lineage", Lineages.of(t).toJson(mapper));
+            }
             ArrayNode evals = n.putArray("evaluations");
             for (EvaluationResult r : curves.get(t.getTrial().getTrialId())) {
                 ObjectNode e = evals.addObject();

@@ -73,6 +73,16 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
         }
     }
 
+    /** Throws unless {@code bytes} are the listed file {@code name}'s (size and SHA-256). */
+    public void verifyFile(String name, byte[] bytes, String location) {
+        Entry e = files.stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> new CheckpointException(location + ": the manifest lists no " + name));
+        if (bytes.length != e.size() || !sha256(bytes).equals(e.sha256())) {
+            throw new CheckpointException(location + ": " + name + " is corrupt (SHA-256 " + sha256(bytes)
+                    + ", manifest says " + e.sha256() + ")");
+        }
+    }
+
     public byte[] toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);

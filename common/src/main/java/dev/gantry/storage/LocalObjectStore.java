@@ -88,6 +88,41 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * A hard link to the source's file, put in place atomically (objects are never modified in
+     * place: writes replace the directory entry, so the link keeps the bytes it was made with).
+     * Falls back to a copy where the file system cannot link (another device).
+     */
+    @Override
+    public void copyFrom(ObjectStore from, String fromKey, String toKey) {
+        if (!(from instanceof LocalObjectStore local)) {
+            ObjectStore.super.copyFrom(from, fromKey, toKey);
+            return;
+        }
+        Path source = local.resolve(fromKey);
+        Path target = resolve(toKey);
+        if (!Files.isRegularFile(source)) {
+            throw new StorageException(from.location() + ": cannot copy " + fromKey + ": no such object");
+        }
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+            try {
+                Files.createLink(tmp, source);
+            } catch (UnsupportedOperationException | IOException e) {
+                Files.copy(source, tmp);
+                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(target.getParent());
+        } catch (IOException e) {
+            throw new StorageException(location() + ": cannot copy " + fromKey + " to " + toKey + " (" + e.getMessage()
+                    + ")", e);
+        }
+    }
+
     @Override
     public void delete(String key) {
         try {

@@ -21,9 +21,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3ObjectStore implements ObjectStore {
     private final S3Client client;
     private final String bucket;
+    /** The service (endpoint override, or the region's AWS endpoint): server-side copies stay within one. */
+    private final String endpoint;
 
     public S3ObjectStore(S3Settings settings, String bucket) {
         this.bucket = bucket;
+        this.endpoint = settings.endpoint().map(Object::toString).orElse("aws:" + settings.region());
         S3ClientBuilder builder = S3Client.builder().region(Region.of(settings.region()))
                 .forcePathStyle(settings.pathStyle());
         settings.endpoint().ifPresent(builder::endpointOverride);
@@ -93,6 +96,21 @@ public final class S3ObjectStore implements ObjectStore {
         }
         keys.sort(null);
         return keys;
+    }
+
+    /** CopyObject: the bucket copies the bytes itself (objects up to 5 GB, far above a checkpoint's). */
+    @Override
+    public void copyFrom(ObjectStore from, String fromKey, String toKey) {
+        if (!(from instanceof S3ObjectStore other) || !other.endpoint.equals(endpoint)) {
+            ObjectStore.super.copyFrom(from, fromKey, toKey);
+            return;
+        }
+        try {
+            client.copyObject(b -> b.sourceBucket(other.bucket).sourceKey(fromKey).destinationBucket(bucket)
+                    .destinationKey(toKey));
+        } catch (SdkException e) {
+            throw failure("copy " + fromKey + " to", toKey, e);
+        }
     }
 
     @Override

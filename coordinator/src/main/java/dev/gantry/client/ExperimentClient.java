@@ -2,6 +2,7 @@ package dev.gantry.client;
 
 import dev.gantry.proto.v1.CancelExperiment;
 import dev.gantry.proto.v1.ExperimentCommand;
+import dev.gantry.proto.v1.ForkTrial;
 import dev.gantry.proto.v1.SubmitExperiment;
 import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.spec.PlanLoader;
@@ -40,6 +41,21 @@ public final class ExperimentClient implements AutoCloseable {
                 .setSubmit(SubmitExperiment.newBuilder().setSpecYaml(specYaml)
                         .setSubmittedBy(System.getProperty("user.name", "unknown"))).build());
         return id;
+    }
+
+    /** A new fork id: 8 random hex digits. */
+    public static String newForkId() {
+        return String.format("%08x", RANDOM.nextInt());
+    }
+
+    /**
+     * Sends a fork command; the coordinator checks it again, copies the checkpoint and creates the
+     * child trial {@code EXPERIMENT-fFORK_ID}. Sending the same fork id twice creates one trial.
+     */
+    public String fork(String experimentId, ForkTrial fork) {
+        publisher.sendAndWait(Topics.EXPERIMENT_COMMANDS, experimentId, ExperimentCommand.newBuilder()
+                .setExperimentId(experimentId).setIssuedAtMs(System.currentTimeMillis()).setFork(fork).build());
+        return dev.gantry.coordinator.TrialScheduler.forkTrialId(experimentId, fork.getForkId());
     }
 
     public void cancel(String experimentId, String reason) {

@@ -1,7 +1,5 @@
 package dev.gantry.coordinator;
 
-import dev.gantry.checkpoint.Manifest;
-import dev.gantry.cluster.ClusterLayout;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;
@@ -235,6 +233,7 @@ public final class Coordinator implements AutoCloseable {
                     yield new Actions();
                 }
             }
+            case FORK -> fork(id, command.getFork());
             case CANCEL -> scheduler.cancel(id, command.getCancel().getReason().isEmpty() ? "cancelled"
                     : "cancelled: " + command.getCancel().getReason());
             default -> {
@@ -244,28 +243,18 @@ public final class Coordinator implements AutoCloseable {
         };
     }
 
+    private Actions fork(String experimentId, dev.gantry.proto.v1.ForkTrial command) {
+        return Forks.handle(scheduler, stores, settings.storeRoot(), experimentId, command);
+    }
+
     private static void merge(Actions into, Actions from) {
         into.tasks.addAll(from.tasks);
         into.states.addAll(from.states);
         into.deletions.addAll(from.deletions);
     }
 
-    /** Retention: the manifest goes first, so a half-deleted checkpoint is simply not a checkpoint. */
     private void delete(CheckpointRef checkpoint) {
-        if (!ClusterLayout.isCheckpointUnder(settings.storeRoot(), checkpoint.getUri())) {
-            log.error("retention refuses to delete {}: not a checkpoint under this coordinator's store root {}",
-                    checkpoint.getUri(), settings.storeRoot());
-            return;
-        }
-        try {
-            Stores.Location at = stores.locate(checkpoint.getUri());
-            at.store().delete(at.keyPrefix() + Manifest.FILE_NAME);
-            for (String key : at.store().list(at.keyPrefix())) {
-                at.store().delete(key);
-            }
-        } catch (RuntimeException e) {
-            log.warn("retention could not delete {}: {}", checkpoint.getUri(), e.getMessage());
-        }
+        Forks.delete(stores, settings.storeRoot(), checkpoint);
     }
 
     @Override

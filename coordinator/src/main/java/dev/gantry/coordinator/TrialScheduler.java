@@ -9,6 +9,7 @@ import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ExperimentSettings;
+import dev.gantry.proto.v1.ForkTrial;
 import dev.gantry.proto.v1.RungResult;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
@@ -18,7 +19,11 @@ import dev.gantry.proto.v1.TrialState;
 import dev.gantry.proto.v1.WorkerProgress;
 import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.spec.GeneratorChoice;
+import dev.gantry.lineage.Lineage;
+import dev.gantry.spec.ForkOverrides;
+import dev.gantry.spec.SpecException;
 import dev.gantry.transport.EvaluationPolicies;
+import dev.gantry.transport.Lineages;
 import dev.gantry.transport.TrialPhases;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -104,6 +109,133 @@ public final class TrialScheduler {
             put(state, out);
         }
         return out;
+    }
+
+    /** The trial a fork command makes: {@code EXPERIMENT-fFORK_ID}, the same for every copy of the command. */
+    public static String forkTrialId(String experimentId, String forkId) {
+        return experimentId + "-f" + forkId;
+    }
+
+    /**
+     * A checked fork whose first checkpoint must be copied before it is published.
+     *
+     * @param child the child's state before the copy (PENDING at the fork step, without checkpoints)
+     * @param parentUri the parent's checkpoint at the fork step
+     * @param expectedParentManifest its manifest's SHA-256 where the parent still keeps it, else ""
+     * @param childUri where the copy goes: the child's own checkpoint at the fork step
+     * @param lineage the child's lineage (the parent's manifest hash is filled in by the copy)
+     */
+    public record ForkPlan(TrialState child, String parentUri, String expectedParentManifest, String childUri,
+            Lineage lineage) {}
+
+    /** Either decided now ({@code decided}: nothing for a duplicate, a FAILED child for a refusal) or a copy to make. */
+    public record ForkDecision(Actions decided, ForkPlan copy) {}
+
+    /**
+     * A fork command: checks it (the parent, the overrides, the id) without any I/O. A command
+     * whose child trial exists already is a duplicate and changes nothing; a refused one is
+     * recorded as a FAILED child trial carrying the reason, so the decision is on trial-state and
+     * the same command never decides twice.
+     */
+    ForkDecision fork(String experimentId, ForkTrial command) {
+        String forkId = command.getForkId();
+        if (!forkId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,39}")) {
+            log.error("ignoring fork '{}' in experiment {}: a fork id is 1-40 letters, digits, '.', '_' or '-'", forkId,
+                    experimentId);
+            return new ForkDecision(new Actions(), null);
+        }
+        String childId = forkTrialId(experimentId, forkId);
+        if (trials.containsKey(childId)) {
+            return new ForkDecision(new Actions(), null);  // a duplicated (or replayed) command
+        }
+        TrialState parent = trials.get(command.getParentTrialId());
+        long step = command.getStep();
+        String what = "fork of " + command.getParentTrialId() + "@" + step;
+        if (parent == null || !parent.getTrial().getExperimentId().equals(experimentId)) {
+            return refuse(experimentId, childId, command, null, what + ": no such trial in experiment " + experimentId);
+        }
+        if (step <= 0) {
+            return refuse(experimentId, childId, command, parent, what + ": a fork starts from a committed checkpoint "
+                    + "(step 1 or later)");
+        }
+        ForkOverrides.Child child;
+        try {
+            child = ForkOverrides.apply(parent.getSpecYaml(), step, command.getOverridesMap(),
+                    command.getTotalSteps() > 0 ? command.getTotalSteps() : null, what);
+        } catch (SpecException e) {
+            return refuse(experimentId, childId, command, parent, String.join("; ", e.problems()));
+        }
+        long segment = parent.getSettings().getSegmentSteps();
+        if (child.everySteps().isPresent() && child.everySteps().getAsLong() % segment != 0) {
+            return refuse(experimentId, childId, command, parent, what + ": " + ForkOverrides.EVERY_STEPS + ": "
+                    + child.everySteps().getAsLong() + " is not a multiple of the experiment's segmentSteps (" + segment
+                    + "): evaluations read the checkpoints that segments end with");
+        }
+        ExperimentSettings.Builder settings = parent.getSettings().toBuilder();
+        child.everySteps().ifPresent(v -> settings.getEvalPolicyBuilder().setEverySteps(v));
+        child.finalStep().ifPresent(v -> settings.getEvalPolicyBuilder().setFinalStep(v));
+        Lineage lineage = Lineages.of(parent).fork(childId, step, child.specYaml(), child.spec(), child.overrides(), "");
+        TrialState state = base(experimentId, childId, command, parent).setPhase(Phase.PENDING).setStep(step)
+                .setTotalSteps(child.spec().training().steps()).setSpecYaml(child.specYaml())
+                .setSpecHash(child.spec().trajectoryHash()).setSettings(settings).putAllOverrides(child.overrides())
+                .build();
+        String root = parent.getSettings().getCheckpointRoot();
+        String expected = parent.getKeptList().stream().filter(c -> c.getStep() == step).findFirst()
+                .map(CheckpointRef::getManifestSha256).orElse("");
+        return new ForkDecision(null, new ForkPlan(state, ClusterLayout.checkpointUri(root, parent.getTrial().getTrialId(),
+                step), expected, ClusterLayout.checkpointUri(root, childId, step), lineage));
+    }
+
+    /** The child's first checkpoint is committed: publish the child and its first segment. */
+    Actions forkCopied(ForkPlan plan, String childManifestSha256, Lineage lineage) {
+        Actions out = new Actions();
+        if (trials.containsKey(plan.child().getTrial().getTrialId())) {
+            return out;
+        }
+        CheckpointRef start = CheckpointRef.newBuilder().setUri(plan.childUri()).setStep(plan.child().getStep())
+                .setManifestSha256(childManifestSha256).build();
+        TrialState child = plan.child().toBuilder().setLatest(start).addKept(start).clearLineage()
+                .addAllLineage(Lineages.toProto(lineage)).setUpdatedAtMs(clock.nowMs()).build();
+        out.tasks.add(task(child, start, start.getStep()));
+        put(child, out);
+        return out;
+    }
+
+    /** The parent's checkpoint could not be copied (removed by retention, corrupt): the child fails with the reason. */
+    Actions forkFailed(ForkPlan plan, String reason) {
+        Actions out = new Actions();
+        if (!trials.containsKey(plan.child().getTrial().getTrialId())) {
+            put(plan.child().toBuilder().setPhase(Phase.FAILED).setFailureReason(reason).setUpdatedAtMs(clock.nowMs())
+                    .build(), out);
+        }
+        return out;
+    }
+
+    private ForkDecision refuse(String experimentId, String childId, ForkTrial command, TrialState parent, String reason) {
+        log.error("refusing {}: {}", childId, reason);
+        Actions out = new Actions();
+        TrialState.Builder b = base(experimentId, childId, command, parent).setPhase(Phase.FAILED).setFailureReason(reason)
+                .setStep(Math.max(0, command.getStep()));
+        if (parent != null) {
+            b.setSpecYaml(parent.getSpecYaml()).setSpecHash(parent.getSpecHash()).setSettings(parent.getSettings())
+                    .setTotalSteps(parent.getTotalSteps());
+        }
+        put(b.build(), out);
+        return new ForkDecision(out, null);
+    }
+
+    /** What every child state shares, whether the fork goes ahead or not. */
+    private TrialState.Builder base(String experimentId, String childId, ForkTrial command, TrialState parent) {
+        int index = (int) trials.values().stream().filter(t -> t.getTrial().getExperimentId().equals(experimentId)).count();
+        StringBuilder label = new StringBuilder(parent == null ? command.getParentTrialId() : parent.getLabel());
+        label.append(label.isEmpty() ? "" : ",").append("fork@").append(command.getStep());
+        new java.util.TreeMap<>(command.getOverridesMap()).forEach((k, v) ->
+                label.append(',').append(k.substring(k.lastIndexOf('.') + 1)).append('=').append(v));
+        return TrialState.newBuilder().setTrial(TrialRef.newBuilder().setExperimentId(experimentId).setTrialId(childId))
+                .setForkId(command.getForkId()).setLabel(label.toString()).setIndex(index)
+                .setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN).setBestFid(Double.NaN)
+                .setMetricName(parent == null ? "" : parent.getMetricName())
+                .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs());
     }
 
     /** A committed checkpoint: schedule the next segment, or finish the trial. */
@@ -243,7 +375,8 @@ public final class TrialScheduler {
             TrialState.Builder b = t.toBuilder().clearKept().addAllKept(kept).setUpdatedAtMs(clock.nowMs())
                     .setFallbacks(t.getFallbacks() + 1)
                     .setFailureReason("fell back from step " + t.getStep() + ": " + failure.getReason());
-            if (previous.isPresent() || t.getStep() > 0) {
+            // A fork has no step 0 of its own: below its first checkpoint there is nothing to fall back to.
+            if (previous.isPresent() || (t.getStep() > 0 && t.getLineageCount() == 0)) {
                 CheckpointRef from = previous.orElse(null);
                 long step = from == null ? 0 : from.getStep();
                 b.setStep(step).setPhase(Phase.RUNNING);
@@ -361,7 +494,9 @@ public final class TrialScheduler {
     }
 
     private static TrainingTask task(TrialState t, CheckpointRef from, long fromStep) {
-        long to = Math.min(t.getTotalSteps(), fromStep + t.getSettings().getSegmentSteps());
+        // Segments end on multiples of segmentSteps (where evaluations are due), also after a fork at any step.
+        long segment = t.getSettings().getSegmentSteps();
+        long to = Math.min(t.getTotalSteps(), (fromStep / segment + 1) * segment);
         TrainingTask.Builder b = TrainingTask.newBuilder()
                 .setTaskId(TaskIds.segment(t.getTrial().getTrialId(), fromStep, to)).setTrial(t.getTrial())
                 .setFromStep(fromStep).setToStep(to).setSpecYaml(t.getSpecYaml())

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.checkpoint.CheckpointFork;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.checkpoint.SafeTensors;
 import dev.gantry.model.NoGrad;
@@ -91,6 +92,7 @@ public final class CheckpointCodec {
             assign(state.optimizerTensors(), Map.of(), SafeTensors.read(required(files, OPTIMIZER, location),
                     location + "/" + OPTIMIZER), location + "/" + OPTIMIZER);
             state.loadStateJson(json);
+            CheckpointFork.lineageOf(json, location).ifPresent(state::setLineage);
             return state;
         } catch (RuntimeException e) {
             state.close();

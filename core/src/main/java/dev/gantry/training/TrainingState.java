@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gantry.lineage.Lineage;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.model.Sagan;
 import dev.gantry.spec.ExperimentSpec;
@@ -28,6 +29,8 @@ public final class TrainingState implements AutoCloseable {
     private final Adam generatorOptimizer;
     private final Adam discriminatorOptimizer;
     private long step;
+    /** Where this state came from when it descends from a fork; null for a trial trained from scratch. */
+    private Lineage lineage;
 
     /** A fresh trial at step 0, initialised from the spec's seed. */
     public TrainingState(ExperimentSpec spec, String specYaml, ModelConfig modelConfig, List<String> classNames,
@@ -83,6 +86,15 @@ public final class TrainingState implements AutoCloseable {
         this.step = step;
     }
 
+    /** The lineage state.json carries: set for forked trials (and their forks), empty otherwise. */
+    public java.util.Optional<Lineage> lineage() {
+        return java.util.Optional.ofNullable(lineage);
+    }
+
+    public void setLineage(Lineage lineage) {
+        this.lineage = lineage;
+    }
+
     /**
      * The state's own part of state.json: format, version, step, spec hash and seed, the resolved
      * model config and class names; then the optimizers' scalar state; then the spec text.
@@ -101,6 +113,9 @@ public final class TrainingState implements AutoCloseable {
         optimizers.set("G", generatorOptimizer.stateJson(json));
         optimizers.set("D", discriminatorOptimizer.stateJson(json));
         root.put("spec", specYaml);
+        if (lineage != null) {
+            root.set("lineage", lineage.toJson(json));
+        }
         return root;
     }
 

@@ -118,6 +118,14 @@ class S3ObjectStoreTest {
         assertArrayEquals(new int[] {0, 0, 1, 1}, images.labels());
     }
 
+    /** The fork copy: server-side CopyObject on S3, hard links in the directory store; the child outlives its parent. */
+    @ParameterizedTest(autoCloseArguments = false)
+    @MethodSource("stores")
+    void aForkCopyIsCommittedUnderTheChildsPrefixAndSurvivesTheParent(ObjectStore store) throws Exception {
+        dev.gantry.checkpoint.CheckpointForkTest.copiesAndSurvivesTheParent(store, "fork/exp/p/step-00000002/",
+                "fork/exp/c/step-00000002/");
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -31,14 +31,15 @@ import java.util.function.BooleanSupplier;
 /**
  * Runs one training segment: loads (or creates) the start state, trains to the task's end step,
  * and commits the checkpoint. Pure with respect to the task: the same task always commits the
- * same bytes, which is what makes redelivery harmless.
+ * same bytes, which is what makes redelivery harmless. Public for in-process tests that drive the
+ * scheduler's tasks through the workers' own segment code without Kafka.
  */
-final class SegmentRunner {
+public final class SegmentRunner {
     /** What a segment did; {@code stats} is null when the checkpoint already existed. */
-    record Outcome(CheckpointRef checkpoint, boolean alreadyCommitted, StepStats stats, double segmentSeconds,
+    public record Outcome(CheckpointRef checkpoint, boolean alreadyCommitted, StepStats stats, double segmentSeconds,
             double trainingSeconds) {}
 
-    interface ProgressListener {
+    public interface ProgressListener {
         void onStep(StepStats stats, double stepsPerSecond);
     }
 
@@ -67,14 +68,14 @@ final class SegmentRunner {
         }
     };
 
-    SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
+    public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
         this.stores = stores;
         this.roots = roots;
         this.datasetCache = datasetCache;
     }
 
     /** @param cancelled asked before the segment starts and after every step */
-    Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
+    public Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
         long started = System.nanoTime();
         if (task.getFromStep() < 0 || task.getToStep() <= task.getFromStep() || task.getToStep() > task.getTotalSteps()) {
             throw new BadTaskException("task " + task.getTaskId() + ": steps " + task.getFromStep() + " -> "
