@@ -18,7 +18,7 @@ import picocli.CommandLine;
 @Command(name = "gantry", mixinStandardHelpOptions = true, version = "gantry 0.1.0",
         description = "Class-conditional SAGAN training on asynchronous workers.",
         subcommands = {LocalCommand.class, ChaosCommand.class, SubmitCommand.class, StatusCommand.class, WatchCommand.class,
-                ResultsCommand.class, CancelCommand.class, ForkCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
+                ResultsCommand.class, CancelCommand.class, ForkCommand.class, LineageCommand.class, EvalCommand.class, SamplesCommand.class, ReportCommand.class,
                 ExportCommand.class, CoordinatorCommand.class, WorkerCommand.class,
                 TrainCommand.class, SamplesCommand.Alias.class, EvalCommand.Alias.class, FidCommand.class,
                 KidCommand.class, MetricsCommand.class,

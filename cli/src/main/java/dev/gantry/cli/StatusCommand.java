@@ -69,6 +69,15 @@ final class StatusCommand implements Callable<Integer> {
                 if (!t.getFailureReason().isEmpty()) {
                     System.out.println("    " + t.getFailureReason());
                 }
+                if (t.getLineageCount() > 1) {
+                    var link = t.getLineage(t.getLineageCount() - 1);
+                    System.out.println("    forked from " + link.getParentTrialId() + "@" + link.getFromStep()
+                            + (link.getOverridesMap().isEmpty() ? "" : " with " + link.getOverridesMap()));
+                }
+                if (t.getRungsCount() > 0) {
+                    System.out.println("    rungs: " + t.getRungsList().stream().map(ExperimentResults::rung)
+                            .collect(java.util.stream.Collectors.joining("  ")));
+                }
             }
             System.out.println("metric: " + trials.get(0).getMetricName());
             return 0;

@@ -84,6 +84,10 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                     || t.getPhase() == TrialState.Phase.STOPPED) {
                 out.append("    ").append(t.getFailureReason()).append('\n');
             }
+            if (t.getRungsCount() > 0) {
+                out.append("    rungs: ").append(t.getRungsList().stream().map(ExperimentResults::rung)
+                        .collect(Collectors.joining("  "))).append('\n');
+            }
         }
         out.append(String.format("%n%s against step:%n", metricName));
         for (TrialState t : trials) {
@@ -218,6 +222,15 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
     }
 
     /** A metric for tables: two decimals, "-" before there is one. */
+    /** One ASHA rung decision: "step 100: 41.2 (2 of 5) stopped". */
+    public static String rung(dev.gantry.proto.v1.RungResult r) {
+        if (r.getUnevaluated()) {
+            return "step " + r.getStep() + ": unevaluated, continued";
+        }
+        return "step " + r.getStep() + ": " + num(r.getValue()) + " (" + r.getRank() + " of " + r.getSeen() + ") "
+                + (r.getPromoted() ? "continued" : "stopped");
+    }
+
     public static String num(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
