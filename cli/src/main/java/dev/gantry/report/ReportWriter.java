@@ -34,6 +34,10 @@ public final class ReportWriter {
         Files.createDirectories(dir);
         FidPlot.write(results, false, dir.resolve("fid.png"));
         FidPlot.write(results, true, dir.resolve("intra-fid.png"));
+        var asha = RungPlot.ashaOf(results);
+        if (asha.isPresent()) {
+            RungPlot.write(results, asha.get(), dir.resolve("asha.png"));
+        }
         Files.writeString(dir.resolve("results.txt"), results.table());
         Files.writeString(dir.resolve("results.csv"), results.csv());
         Files.writeString(dir.resolve("results.json"), results.json());
@@ -46,6 +50,9 @@ public final class ReportWriter {
                 + "extractor than Inception v3 are not comparable with published FIDs).</p>");
         html.append("<h2>Curves</h2><img src=\"fid.png\" alt=\"FID against step\"><img src=\"intra-fid.png\" "
                 + "alt=\"intra-FID against step\">");
+        if (asha.isPresent()) {
+            html.append("<h2>ASHA rungs</h2><img src=\"asha.png\" alt=\"metric at each rung, stopped trials crossed\">");
+        }
         html.append("<h2>Results</h2><pre>").append(esc(results.table())).append("</pre>");
         html.append("<p>Also as <a href=\"results.csv\">CSV</a> and <a href=\"results.json\">JSON</a>.</p>");
         for (TrialState t : results.trials()) {

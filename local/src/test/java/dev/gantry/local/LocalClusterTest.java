@@ -15,6 +15,7 @@ import dev.gantry.data.LabeledImages;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.EvaluationResult;
+import dev.gantry.proto.v1.RungResult;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialState;
@@ -33,6 +34,7 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.Publisher;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
+import dev.gantry.transport.TrialPhases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -321,6 +323,59 @@ class LocalClusterTest {
         TrialState done = await.finished(id, 1).get(0);
         assertEquals(TrialState.Phase.DONE, done.getPhase(), done.toString());
         assertEquals(8, done.getStep());
+    }
+
+    /**
+     * ASHA through the real runtime, with the coordinator killed after the first rung decision: every
+     * decision is recorded once (the results seen at a rung count 1, 2, ..., n, none lost or doubled by
+     * the restart), each matches the rule (rank among the values seen before it, top max(1, n/eta)
+     * continue), stopped trials stop at their rung, and promoted ones go on.
+     */
+    @Test
+    void anAshaSearchDecidesEachRungOnceAcrossACoordinatorKill() throws Exception {
+        int eta = 2;
+        String id = client.submit(TinySpecs.cluster("asha", 8, 4, 8, """
+                segmentSteps: 2
+                evaluation: {finalStep: true, samplesPerClass: 10}
+                search:
+                  kind: asha
+                  samples: 4
+                  seed: 3
+                  minSteps: 2
+                  eta: %d
+                  space: {training.lrG: {loguniform: [1.0e-5, 1.0e-3]}}
+                """.formatted(eta)), "asha.yaml", null);
+        await.trial(id + "-t000", t -> t.getRungsCount() >= 1 || TrialPhases.isFinished(t.getPhase()));
+        cluster.kill("coordinator");
+        cluster.startCoordinator();
+        List<TrialState> trials = await.finished(id, 4);
+        Map<Long, List<RungResult>> byRung = new java.util.TreeMap<>();
+        for (TrialState t : trials) {
+            t.getRungsList().forEach(r -> byRung.computeIfAbsent(r.getStep(), k -> new ArrayList<>()).add(r));
+            RungResult last = t.getRungs(t.getRungsCount() - 1);
+            if (t.getPhase() == TrialState.Phase.STOPPED) {
+                assertFalse(last.getPromoted(), t.toString());
+                assertEquals(last.getStep(), t.getStep(), "a stopped trial trained no further than its rung");
+                assertTrue(t.getRungsList().subList(0, t.getRungsCount() - 1).stream().allMatch(RungResult::getPromoted));
+            } else {
+                assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
+                assertEquals(8, t.getStep());
+                assertEquals(List.of(2L, 4L), t.getRungsList().stream().map(RungResult::getStep).toList());
+                assertTrue(t.getRungsList().stream().allMatch(RungResult::getPromoted), t.getRungsList().toString());
+            }
+        }
+        assertEquals(4, byRung.get(2L).size(), "every trial decided at the first rung");
+        byRung.forEach((step, decided) -> {
+            decided.sort(java.util.Comparator.comparingInt(RungResult::getSeen));
+            for (int i = 0; i < decided.size(); i++) {
+                RungResult r = decided.get(i);
+                assertEquals(i + 1, r.getSeen(), "rung " + step + ": each result seen once, in order: " + decided);
+                int better = (int) decided.subList(0, i).stream().filter(o -> o.getValue() < r.getValue()).count();
+                assertEquals(better + 1, r.getRank(), "rank among the results seen before it: " + decided);
+                assertEquals(r.getRank() <= Math.max(1, r.getSeen() / eta), r.getPromoted(), r.toString());
+            }
+        });
+        assertEquals(Map.of(), cluster.exited(), "no process died");
     }
 
     @Test
