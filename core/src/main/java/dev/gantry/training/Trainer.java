@@ -109,11 +109,18 @@ public final class Trainer {
                     state.modelConfig().numClasses()));
             zeroGradients(state.model().generatorState().trainable());
             double lossG;
+            // G's update needs gradients through D's activations, never D's own: with D's parameters
+            // out of the graph, backward skips their weight gradients (StudioGAN does the same). G's
+            // gradients are the same bits, and D's are zeroed before its next backward anyway.
+            List<ModelTensor> dParameters = state.model().discriminatorState().trainable();
+            requireGradients(dParameters, false);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray fake = state.model().generator().forward(z, labels, Forward.TRAIN);
                 NDArray loss = HingeLoss.generator(state.model().discriminator().forward(fake, labels, Forward.TRAIN));
                 collector.backward(loss);
                 lossG = loss.getFloat();
+            } finally {
+                requireGradients(dParameters, true);
             }
             state.generatorOptimizer().step();
             return lossG;
@@ -136,6 +143,12 @@ public final class Trainer {
             labels[i] = data.labels()[indices[i]];
         }
         return manager.create(labels);
+    }
+
+    private static void requireGradients(List<ModelTensor> parameters, boolean required) {
+        for (ModelTensor p : parameters) {
+            p.array().setRequiresGradient(required);
+        }
     }
 
     /** Backward accumulates into .grad: clear it before each network's backward pass. */
