@@ -123,7 +123,7 @@ public final class ForkOverrides {
                 }
                 finalStep = Optional.of(value.asBoolean());
             } else {
-                set(tree, key, value);
+                PlanLoader.apply(tree, key, value);
             }
             accepted.put(key, text);
         }
@@ -132,7 +132,7 @@ public final class ForkOverrides {
                 problems.add(source + ": " + STEPS + ": set twice (--steps " + steps + " and --set " + STEPS + "="
                         + sets.get(STEPS) + ")");
             }
-            set(tree, STEPS, JsonNodeFactory.instance.numberNode(steps));
+            PlanLoader.apply(tree, STEPS, JsonNodeFactory.instance.numberNode(steps));
             accepted.put(STEPS, String.valueOf(steps));
         }
         if (!problems.isEmpty()) {
@@ -219,18 +219,5 @@ public final class ForkOverrides {
             // not a number
         }
         return f.textNode(text);
-    }
-
-    private static void set(ObjectNode tree, String path, JsonNode value) {
-        String[] parts = path.split("\\.");
-        ObjectNode node = tree;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode child = node.get(parts[i]);
-            if (!(child instanceof ObjectNode)) {
-                child = node.putObject(parts[i]);
-            }
-            node = (ObjectNode) child;
-        }
-        node.set(parts[parts.length - 1], value);
     }
 }

@@ -280,21 +280,26 @@ public final class PlanLoader {
                 r.problem("experiment.grid." + field.getKey(), "must be a non-empty list of values");
                 continue;
             }
-            List<Map<String, JsonNode>> next = new ArrayList<>();
-            for (Map<String, JsonNode> point : points) {
-                for (JsonNode value : field.getValue()) {
-                    Map<String, JsonNode> p = new LinkedHashMap<>(point);
-                    p.put(field.getKey(), value);
-                    next.add(p);
-                }
-            }
-            points = next;
+            points = cross(points, field.getKey(), field.getValue());
         }
         return points;
     }
 
+    /** Each point once per value of {@code field}, in order: one step of a grid's cross product. */
+    static List<Map<String, JsonNode>> cross(List<Map<String, JsonNode>> points, String field, Iterable<JsonNode> values) {
+        List<Map<String, JsonNode>> next = new ArrayList<>();
+        for (Map<String, JsonNode> point : points) {
+            for (JsonNode value : values) {
+                Map<String, JsonNode> p = new LinkedHashMap<>(point);
+                p.put(field, value);
+                next.add(p);
+            }
+        }
+        return next;
+    }
+
     /** Sets (or with null removes) a dotted field path in the spec tree. */
-    private static void apply(ObjectNode tree, String path, JsonNode value) {
+    static void apply(ObjectNode tree, String path, JsonNode value) {
         String[] parts = path.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < parts.length - 1; i++) {

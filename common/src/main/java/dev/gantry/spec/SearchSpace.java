@@ -192,15 +192,7 @@ final class SearchSpace {
         List<Map<String, JsonNode>> points = new ArrayList<>();
         points.add(new LinkedHashMap<>());
         for (Map.Entry<String, Distribution> f : fields.entrySet()) {
-            List<Map<String, JsonNode>> next = new ArrayList<>();
-            for (Map<String, JsonNode> point : points) {
-                for (JsonNode value : ((Choice) f.getValue()).values()) {
-                    Map<String, JsonNode> p = new LinkedHashMap<>(point);
-                    p.put(f.getKey(), value);
-                    next.add(p);
-                }
-            }
-            points = next;
+            points = PlanLoader.cross(points, f.getKey(), ((Choice) f.getValue()).values());
         }
         return points;
     }
