@@ -2,6 +2,7 @@ package dev.gantry.coordinator;
 
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ForkTrial;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialState;
@@ -35,6 +36,15 @@ public final class InProcessCoordinator {
 
     public List<TrainingTask> checkpointCommitted(CheckpointEvent event) {
         return apply(scheduler.checkpointCommitted(event));
+    }
+
+    /** An evaluation result: PBT exploits among its decisions are copied at once, as the coordinator does. */
+    public List<TrainingTask> evaluated(EvaluationResult result) {
+        return apply(Forks.complete(scheduler, stores, storeRoot, scheduler.evaluated(result)));
+    }
+
+    public List<TrialState> trials() {
+        return scheduler.trials();
     }
 
     public Optional<TrialState> trial(String trialId) {
