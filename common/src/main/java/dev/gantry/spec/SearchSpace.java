@@ -34,6 +34,12 @@ import java.util.SplittableRandom;
  * the evaluation computes: kid, precision, recall, density, coverage) and {@code mode} (min or
  * max; default: min for fid, intra-fid and kid, max for the others).
  *
+ * <p>{@code kind: pbt} is population-based training: {@code population} members drawn like random
+ * search, {@code interval} (a multiple of segmentSteps below training.steps), {@code quantile}
+ * (default 0.25, at most 0.5), {@code metric} and {@code mode} as ASHA, and {@code mutations}: keys
+ * a fork may set ({@link ForkOverrides#TRAINING}), each {@code {perturb: [factors]}},
+ * {@code {resample: DISTRIBUTION}} or both ({@link PbtExplore}).
+ *
  * <p>Sampled reals are rounded to {@link #SIGNIFICANT_DIGITS} significant digits: a trial's spec is
  * YAML text, and a value that prints exactly as it is drawn replays exactly from that text (and
  * labels stay readable).
