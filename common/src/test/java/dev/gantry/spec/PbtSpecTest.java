@@ -129,4 +129,11 @@ class PbtSpecTest {
         ForkOverrides.Child child = ForkOverrides.apply(plan.trials().get(0).specYaml(), 400, a, null, "pbt");
         assertEquals(lrG, child.spec().training().lrG());
     }
+
+    @Test
+    void theExampleIsAValidPbtExperiment() {
+        ExperimentPlan plan = PlanLoader.load(java.nio.file.Path.of("..", "examples", "fmnist-pbt.yaml"));
+        assertEquals(8, plan.trials().size());
+        assertEquals(List.of(200L, 400L, 600L, 800L), plan.pbt().orElseThrow().steps());
+    }
 }
