@@ -26,6 +26,11 @@ public final class InProcessCoordinator {
         this.storeRoot = storeRoot;
     }
 
+    /** A trial state as a restarted coordinator reads it back from trial-state. */
+    public void restore(TrialState state) {
+        scheduler.restore(state);
+    }
+
     public List<TrainingTask> submit(String experimentId, String specYaml) {
         return apply(scheduler.submit(experimentId, PlanLoader.parse(specYaml, experimentId), storeRoot));
     }

@@ -84,7 +84,14 @@ class PbtReplayTest {
             runAll(coordinator, runner, coordinator.submit(EXPERIMENT, yaml));
             assertEquals(2, coordinator.trial(m0).orElseThrow().getStep(), "members wait at the interval");
             runAll(coordinator, runner, coordinator.evaluated(result(coordinator, m1, 2, 1.0)));  // continues to 4
+            // A coordinator killed after the exploit's copy, before its transaction: the restarted one reads the
+            // same result again from the same trial states, finds the copy committed and makes the same fork.
+            InProcessCoordinator killed = new InProcessCoordinator(stores, ROOT);
+            coordinator.trials().forEach(killed::restore);
+            List<TrainingTask> beforeCrash = killed.evaluated(result(coordinator, m0, 2, 5.0));
             List<TrainingTask> exploit = coordinator.evaluated(result(coordinator, m0, 2, 5.0));
+            assertEquals(beforeCrash, exploit, "the same child, from the same checkpoint copy");
+            assertEquals(killed.trial(m0).orElseThrow().getPbtList(), coordinator.trial(m0).orElseThrow().getPbtList());
             PbtDecision first = coordinator.trial(m0).orElseThrow().getPbt(0);
             assertTrue(first.getExploited());
             assertEquals(m1, first.getWinnerTrialId());
