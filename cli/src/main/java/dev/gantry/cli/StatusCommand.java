@@ -78,6 +78,10 @@ final class StatusCommand implements Callable<Integer> {
                     System.out.println("    rungs: " + t.getRungsList().stream().map(ExperimentResults::rung)
                             .collect(java.util.stream.Collectors.joining("  ")));
                 }
+                if (t.getPbtCount() > 0) {
+                    System.out.println("    pbt member " + t.getPbtMember() + ": " + t.getPbtList().stream()
+                            .map(ExperimentResults::pbt).collect(java.util.stream.Collectors.joining("  ")));
+                }
             }
             System.out.println("metric: " + trials.get(0).getMetricName());
             return 0;

@@ -88,6 +88,10 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                 out.append("    rungs: ").append(t.getRungsList().stream().map(ExperimentResults::rung)
                         .collect(Collectors.joining("  "))).append('\n');
             }
+            if (t.getPbtCount() > 0) {
+                out.append("    pbt member ").append(t.getPbtMember()).append(": ").append(t.getPbtList().stream()
+                        .map(ExperimentResults::pbt).collect(Collectors.joining("  "))).append('\n');
+            }
         }
         out.append(String.format("%n%s against step:%n", metricName));
         for (TrialState t : trials) {
@@ -174,6 +178,25 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
                 // What 'gantry train --lineage' replays: a trial from scratch has one link, a fork one more per fork.
                 n.set("lineage", Lineages.of(t).toJson(mapper));
             }
+            if (t.getSettings().hasPbt()) {
+                // PBT: the population slot this trial fills and its decision at each interval it reached.
+                n.put("pbtMember", t.getPbtMember());
+                ArrayNode decisions = n.putArray("pbt");
+                for (dev.gantry.proto.v1.PbtDecision d : t.getPbtList()) {
+                    ObjectNode o = decisions.addObject();
+                    o.put("step", d.getStep());
+                    putNumber(o, "value", d.getValue());
+                    o.put("rank", d.getRank());
+                    o.put("seen", d.getSeen());
+                    o.put("decision", d.getUnevaluated() ? "unevaluated" : d.getExploited() ? "exploited" : "continued");
+                    if (d.getExploited()) {
+                        o.put("winner", d.getWinnerTrialId());
+                        o.put("child", d.getChildTrialId());
+                        ObjectNode explored = o.putObject("overrides");
+                        new java.util.TreeMap<>(d.getOverridesMap()).forEach(explored::put);
+                    }
+                }
+            }
             ArrayNode evals = n.putArray("evaluations");
             for (EvaluationResult r : curves.get(t.getTrial().getTrialId())) {
                 ObjectNode e = evals.addObject();
@@ -229,6 +252,16 @@ public record ExperimentResults(String experimentId, String metricName, List<Tri
         }
         return "step " + r.getStep() + ": " + num(r.getValue()) + " (" + r.getRank() + " of " + r.getSeen() + ") "
                 + (r.getPromoted() ? "continued" : "stopped");
+    }
+
+    /** A PBT decision for status and results: value, rank of the results seen, and continued or exploited. */
+    public static String pbt(dev.gantry.proto.v1.PbtDecision d) {
+        if (d.getUnevaluated()) {
+            return "step " + d.getStep() + ": unevaluated, continued";
+        }
+        return "step " + d.getStep() + ": " + num(d.getValue()) + " (" + d.getRank() + " of " + d.getSeen() + ") "
+                + (d.getExploited() ? "exploited " + d.getWinnerTrialId() + "@" + d.getStep() + " -> "
+                        + d.getChildTrialId() + " " + new java.util.TreeMap<>(d.getOverridesMap()) : "continued");
     }
 
     public static String num(double v) {

@@ -41,4 +41,28 @@ class ResultsLineageTest {
         assertEquals(lineage, forkBack);
         assertEquals(2e-4, forkBack.spec().training().lrG());
     }
+
+    @Test
+    void pbtMembersShowTheirSlotAndDecisions() throws Exception {
+        TrialState member = TrialState.newBuilder().setTrial(TrialRef.newBuilder().setExperimentId("e").setTrialId("e-t003"))
+                .setSpecYaml(YAML).setLatestFid(Double.NaN).setBestFid(Double.NaN).setLatestIntraFid(Double.NaN)
+                .setPhase(TrialState.Phase.STOPPED).setPbtMember(3)
+                .setSettings(dev.gantry.proto.v1.ExperimentSettings.newBuilder()
+                        .setPbt(dev.gantry.proto.v1.PbtSettings.newBuilder().setPopulation(4).setInterval(2)))
+                .addPbt(dev.gantry.proto.v1.PbtDecision.newBuilder().setStep(2).setValue(9).setRank(4).setSeen(4)
+                        .setExploited(true).setWinnerTrialId("e-t001").setChildTrialId("e-fpbt3.2.w1")
+                        .putOverrides("training.lrG", "1.2e-4"))
+                .build();
+        ExperimentResults results = new ExperimentResults("e", "fid", List.of(member), Map.of("e-t003", List.of()));
+        JsonNode t = new ObjectMapper().readTree(results.json()).path("trials").get(0);
+        assertEquals("stopped", t.path("state").asText());
+        assertEquals(3, t.path("pbtMember").asInt());
+        JsonNode d = t.path("pbt").get(0);
+        assertEquals("exploited", d.path("decision").asText());
+        assertEquals("e-t001", d.path("winner").asText());
+        assertEquals("e-fpbt3.2.w1", d.path("child").asText());
+        assertEquals("1.2e-4", d.path("overrides").path("training.lrG").asText());
+        String table = results.table();
+        assertEquals(true, table.contains("pbt member 3: step 2: 9.00 (4 of 4) exploited e-t001@2 -> e-fpbt3.2.w1"), table);
+    }
 }

@@ -12,7 +12,13 @@ import java.util.Optional;
  * @param keepLatest checkpoints kept per trial besides the best by FID
  */
 public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest,
-        Optional<Asha> asha) {
+        Optional<Asha> asha, Optional<Pbt> pbt) {
+
+    /** A plan with at most an ASHA searcher. */
+    public ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest,
+            Optional<Asha> asha) {
+        this(name, trials, segmentSteps, evaluation, keepLatest, asha, Optional.empty());
+    }
 
     /** A plan whose trials all run to their last step. */
     public ExperimentPlan(String name, List<Trial> trials, long segmentSteps, Evaluation evaluation, int keepLatest) {
@@ -30,6 +36,36 @@ public record ExperimentPlan(String name, List<Trial> trials, long segmentSteps,
     public record Asha(long minSteps, long maxSteps, int eta, String metric, boolean maximize, List<Long> rungs) {
         public Asha {
             rungs = List.copyOf(rungs);
+        }
+    }
+
+    /**
+     * Population-based training ({@code experiment.search.kind: pbt}, Jaderberg et al. 2017): the
+     * trials are the population; at every interval step a member whose metric ranks in the bottom
+     * {@code quantile} of the results seen there continues as a fork of a top-quantile member's
+     * checkpoint at that step, with its hyperparameters mutated.
+     *
+     * @param population initial members, drawn from the search space like random search
+     * @param interval steps between exploit/explore decisions (a multiple of segmentSteps)
+     * @param steps the interval steps below the trials' last step, ascending
+     * @param seed the search's seed: exploit and explore draw from (seed, member, step)
+     */
+    public record Pbt(int population, long interval, double quantile, String metric, boolean maximize, List<Long> steps,
+            long seed, List<Mutation> mutations) {
+        public Pbt {
+            steps = List.copyOf(steps);
+            mutations = List.copyOf(mutations);
+        }
+    }
+
+    /**
+     * One field PBT mutates: multiplied by one of {@code perturb} (empty: never), or drawn anew from
+     * {@code resampleJson} (a search-space distribution as JSON; "" never); with both, resampled
+     * with probability {@link PbtExplore#RESAMPLE_PROBABILITY}.
+     */
+    public record Mutation(String key, List<Double> perturb, String resampleJson) {
+        public Mutation {
+            perturb = List.copyOf(perturb);
         }
     }
 

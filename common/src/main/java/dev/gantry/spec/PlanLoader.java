@@ -111,6 +111,7 @@ public final class PlanLoader {
         List<Variant> variants = variants(r, exp);
         List<Map<String, JsonNode>> grid;
         JsonNode ashaSection = null;
+        JsonNode pbtSection = null;
         if (SearchSpace.present(exp)) {
             if (exp.has("grid") && !exp.get("grid").isNull()) {
                 r.problem("experiment.search", "takes the place of experiment.grid: use one of them");
@@ -118,6 +119,7 @@ public final class PlanLoader {
             SearchSpace.Parsed search = SearchSpace.parse(r, exp, MAX_TRIALS);
             grid = search.points();
             ashaSection = search.asha();
+            pbtSection = search.pbt();
         } else {
             grid = grid(r, exp);
         }
@@ -147,10 +149,16 @@ public final class PlanLoader {
         }
         ExperimentPlan.Asha asha = ashaSection == null ? null
                 : SearchSpace.asha(r, ashaSection, base.training().steps(), segment, evaluation.metrics());
+        long count = (long) seeds.size() * Math.max(1, variants.size()) * Math.max(1, grid.size());
+        ExperimentPlan.Pbt pbt = pbtSection == null ? null : SearchSpace.pbt(r, pbtSection, base.training().steps(),
+                segment, evaluation.metrics(), (int) Math.min(count, MAX_TRIALS));
+        if (pbt != null && !base.training().hasEma()) {
+            pbt.mutations().stream().filter(m -> m.key().startsWith("training.ema.")).forEach(m -> r.problem(
+                    "experiment.search.mutations." + m.key(), "the trials keep no EMA generator (training.ema)"));
+        }
         JsonNode retention = r.section(exp, "experiment", "retention");
         r.onlyKnownKeys(retention, "experiment.retention", Set.of("keepLatest"));
         int keepLatest = r.integer(retention, "experiment.retention", "keepLatest", 2, 1, 1000);
-        long count = (long) seeds.size() * Math.max(1, variants.size()) * Math.max(1, grid.size());
         if (count > MAX_TRIALS) {
             r.problem("experiment", "expands to " + count + " trials; at most " + MAX_TRIALS + " per experiment");
         }
@@ -197,7 +205,8 @@ public final class PlanLoader {
         if (!problems.isEmpty()) {
             throw new SpecException(problems);
         }
-        return new ExperimentPlan(base.name(), trials, segment, evaluation, keepLatest, java.util.Optional.ofNullable(asha));
+        return new ExperimentPlan(base.name(), trials, segment, evaluation, keepLatest, java.util.Optional.ofNullable(asha),
+                java.util.Optional.ofNullable(pbt));
     }
 
     private record Variant(String name, Map<String, JsonNode> set) {}

@@ -33,6 +33,11 @@ final class YamlLocations {
         return new YamlLocations(lines);
     }
 
+    /** No locations (text that is not a file: a distribution carried on the wire). */
+    static YamlLocations empty() {
+        return new YamlLocations(Map.of());
+    }
+
     /** The line of a path, or of its nearest ancestor that is present; 0 when unknown. */
     int lineOf(String path) {
         String p = path;

@@ -15,8 +15,10 @@ final class Actions {
     final List<TrainingTask> tasks = new ArrayList<>();
     final List<TrialState> states = new ArrayList<>();
     final List<CheckpointRef> deletions = new ArrayList<>();
+    /** Fork copies to make before the transaction commits (PBT exploits); see {@link Forks#complete}. */
+    final List<TrialScheduler.ForkPlan> forks = new ArrayList<>();
 
     boolean isEmpty() {
-        return tasks.isEmpty() && states.isEmpty() && deletions.isEmpty();
+        return tasks.isEmpty() && states.isEmpty() && deletions.isEmpty() && forks.isEmpty();
     }
 }

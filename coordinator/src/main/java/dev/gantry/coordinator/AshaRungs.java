@@ -36,22 +36,31 @@ final class AshaRungs {
 
     /** Strictly better; a NaN is never better, and a finite value is better than a NaN. */
     static boolean isBetter(AshaSettings asha, double a, double b) {
+        return isBetter(asha.getMaximize(), a, b);
+    }
+
+    static boolean isBetter(boolean maximize, double a, double b) {
         if (Double.isNaN(a)) {
             return false;
         }
         if (Double.isNaN(b)) {
             return true;
         }
-        return asha.getMaximize() ? a > b : a < b;
+        return maximize ? a > b : a < b;
     }
 
     /** The metric ASHA ranks by, from a result; empty when the result does not carry it. */
     static OptionalDouble metric(AshaSettings asha, EvaluationResult result) {
-        return switch (asha.getMetric()) {
+        return metric(asha.getMetric(), result);
+    }
+
+    /** A searcher's metric ("fid", "intra-fid", "kid", ...) from a result; empty when the result does not carry it. */
+    static OptionalDouble metric(String metric, EvaluationResult result) {
+        return switch (metric) {
             case "fid", "" -> OptionalDouble.of(result.getFid());
             case "intra-fid" -> OptionalDouble.of(result.getIntraFid());
-            default -> result.containsMetrics(asha.getMetric())
-                    ? OptionalDouble.of(result.getMetricsOrThrow(asha.getMetric())) : OptionalDouble.empty();
+            default -> result.containsMetrics(metric)
+                    ? OptionalDouble.of(result.getMetricsOrThrow(metric)) : OptionalDouble.empty();
         };
     }
 

@@ -194,7 +194,8 @@ public final class Coordinator implements AutoCloseable {
                     return scheduler.checkpointCommitted(Messages.decode(r, CheckpointEvent.parser(), "CheckpointEvent"));
                 }
                 case Topics.EVAL_RESULTS -> {
-                    return scheduler.evaluated(Messages.decode(r, EvaluationResult.parser(), "EvaluationResult"));
+                    return Forks.complete(scheduler, stores, settings.storeRoot(),
+                            scheduler.evaluated(Messages.decode(r, EvaluationResult.parser(), "EvaluationResult")));
                 }
                 case Topics.TASK_FAILURES -> {
                     return scheduler.failed(Messages.decode(r, TaskFailure.parser(), "TaskFailure"));

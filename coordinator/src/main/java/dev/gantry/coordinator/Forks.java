@@ -8,6 +8,7 @@ import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.ForkTrial;
 import dev.gantry.storage.StorageException;
 import dev.gantry.storage.Stores;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,27 @@ final class Forks {
         if (decision.copy() == null) {
             return decision.decided();
         }
-        TrialScheduler.ForkPlan plan = decision.copy();
+        return copy(scheduler, stores, storeRoot, decision.copy());
+    }
+
+    /**
+     * The forks the scheduler decided while handling an event (PBT exploits): each copied, and the
+     * child published, in the same batch as the decision, so the transaction that records a
+     * member's exploit also publishes its replacement. Returns {@code decided} with the children.
+     */
+    static Actions complete(TrialScheduler scheduler, Stores stores, String storeRoot, Actions decided) {
+        List<TrialScheduler.ForkPlan> plans = List.copyOf(decided.forks);
+        decided.forks.clear();
+        for (TrialScheduler.ForkPlan plan : plans) {
+            Actions child = copy(scheduler, stores, storeRoot, plan);
+            decided.tasks.addAll(child.tasks);
+            decided.states.addAll(child.states);
+            decided.deletions.addAll(child.deletions);
+        }
+        return decided;
+    }
+
+    private static Actions copy(TrialScheduler scheduler, Stores stores, String storeRoot, TrialScheduler.ForkPlan plan) {
         String child = plan.child().getTrial().getTrialId();
         if (!ClusterLayout.isCheckpointUnder(storeRoot, plan.parentUri())
                 || !ClusterLayout.isCheckpointUnder(storeRoot, plan.childUri())) {

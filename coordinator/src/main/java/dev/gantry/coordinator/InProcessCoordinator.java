@@ -2,6 +2,7 @@ package dev.gantry.coordinator;
 
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.CheckpointRef;
+import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ForkTrial;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.TrialState;
@@ -25,6 +26,11 @@ public final class InProcessCoordinator {
         this.storeRoot = storeRoot;
     }
 
+    /** A trial state as a restarted coordinator reads it back from trial-state. */
+    public void restore(TrialState state) {
+        scheduler.restore(state);
+    }
+
     public List<TrainingTask> submit(String experimentId, String specYaml) {
         return apply(scheduler.submit(experimentId, PlanLoader.parse(specYaml, experimentId), storeRoot));
     }
@@ -35,6 +41,15 @@ public final class InProcessCoordinator {
 
     public List<TrainingTask> checkpointCommitted(CheckpointEvent event) {
         return apply(scheduler.checkpointCommitted(event));
+    }
+
+    /** An evaluation result: PBT exploits among its decisions are copied at once, as the coordinator does. */
+    public List<TrainingTask> evaluated(EvaluationResult result) {
+        return apply(Forks.complete(scheduler, stores, storeRoot, scheduler.evaluated(result)));
+    }
+
+    public List<TrialState> trials() {
+        return scheduler.trials();
     }
 
     public Optional<TrialState> trial(String trialId) {

@@ -10,6 +10,9 @@ import dev.gantry.proto.v1.EvaluationPolicy;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ExperimentSettings;
 import dev.gantry.proto.v1.ForkTrial;
+import dev.gantry.proto.v1.PbtDecision;
+import dev.gantry.proto.v1.PbtMutation;
+import dev.gantry.proto.v1.PbtSettings;
 import dev.gantry.proto.v1.RungResult;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingTask;
@@ -21,6 +24,8 @@ import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.spec.GeneratorChoice;
 import dev.gantry.lineage.Lineage;
 import dev.gantry.spec.ForkOverrides;
+import dev.gantry.spec.PbtExplore;
+import dev.gantry.spec.SpecLoader;
 import dev.gantry.spec.SpecException;
 import dev.gantry.transport.EvaluationPolicies;
 import dev.gantry.transport.Lineages;
@@ -31,6 +36,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,13 +96,22 @@ public final class TrialScheduler {
                 .setExtractorId(e.extractor()).setSplit(e.split()).setSamplesPerClass(e.samplesPerClass())
                 .setEvalSeed(e.seed()).setStatsRoot(ClusterLayout.statsRoot(storeRoot))
                 .setGenerator(e.generator().specName()).addAllMetrics(e.metrics())
-                .addAllExtraSteps(plan.asha().map(ExperimentPlan.Asha::rungs).orElse(List.of())).build();
+                .addAllExtraSteps(plan.asha().map(ExperimentPlan.Asha::rungs).orElse(List.of()))
+                .addAllExtraSteps(plan.pbt().map(ExperimentPlan.Pbt::steps).orElse(List.of())).build();
         ExperimentSettings.Builder settingsBuilder = ExperimentSettings.newBuilder().setExperimentName(plan.name())
                 .setSegmentSteps(plan.segmentSteps()).setEvalPolicy(policy)
                 .setCheckpointRoot(ClusterLayout.experimentRoot(storeRoot, experimentId)).setKeepLatest(plan.keepLatest());
         plan.asha().ifPresent(a -> settingsBuilder.setAsha(AshaSettings.newBuilder().setMinSteps(a.minSteps())
                 .setMaxSteps(a.maxSteps()).setEta(a.eta()).setMetric(a.metric()).setMaximize(a.maximize())
                 .addAllRungs(a.rungs())));
+        plan.pbt().ifPresent(p -> {
+            PbtSettings.Builder pbt = PbtSettings.newBuilder().setPopulation(p.population()).setInterval(p.interval())
+                    .setQuantile(p.quantile()).setMetric(p.metric()).setMaximize(p.maximize()).addAllSteps(p.steps())
+                    .setSeed(p.seed());
+            p.mutations().forEach(m -> pbt.addMutations(PbtMutation.newBuilder().setKey(m.key())
+                    .addAllPerturb(m.perturb()).setResampleJson(m.resampleJson())));
+            settingsBuilder.setPbt(pbt);
+        });
         ExperimentSettings settings = settingsBuilder.build();
         for (int i = 0; i < plan.trials().size(); i++) {
             ExperimentPlan.Trial trial = plan.trials().get(i);
@@ -102,7 +119,7 @@ public final class TrialScheduler {
                     .setTrial(TrialRef.newBuilder().setExperimentId(experimentId).setTrialId(trialId(experimentId, i)))
                     .setPhase(Phase.PENDING).setStep(0).setTotalSteps(trial.spec().training().steps())
                     .setSpecYaml(trial.specYaml()).setSpecHash(trial.spec().trajectoryHash()).setSettings(settings).putAllOverrides(trial.overrides())
-                    .setLabel(trial.label()).setIndex(i).setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN)
+                    .setLabel(trial.label()).setIndex(i).setPbtMember(i).setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN)
                     .setBestFid(Double.NaN).setMetricName(MetricNames.name(MetricNames.FID, e.extractor()))
                     .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs()).build();
             out.tasks.add(task(state, null, 0));
@@ -263,6 +280,8 @@ public final class TrialScheduler {
             b.setPhase(Phase.STOPPED).setFailureReason(AshaRungs.stopReason(t.getSettings().getAsha(), rung.get()));
         } else if (rungAwaited(t, step) && rung.isEmpty()) {
             b.setPhase(Phase.RUNNING);  // at a rung: the next segment waits for the rung's evaluation
+        } else if (pbtAwaited(t, step) && pbtDecision(t, step).isEmpty()) {
+            b.setPhase(Phase.RUNNING);  // at a PBT interval: exploit or continue is decided on its evaluation
         } else if (step < t.getTotalSteps()) {
             b.setPhase(Phase.RUNNING);
             out.tasks.add(task(t, event.getCheckpoint(), step));
@@ -299,6 +318,10 @@ public final class TrialScheduler {
             AshaSettings asha = t.getSettings().getAsha();
             decideRung(t, b, AshaRungs.decide(asha, result.getStep(),
                     AshaRungs.metric(asha, result).orElse(Double.NaN), seenAtRung(t, result.getStep())), out);
+        }
+        if (pbtAwaited(t, result.getStep()) && pbtDecision(t, result.getStep()).isEmpty()) {
+            decidePbt(t, b, result.getStep(), AshaRungs.metric(t.getSettings().getPbt().getMetric(), result)
+                    .orElse(Double.NaN), out);
         }
         retain(b, out);
         put(b.build(), out);
@@ -340,6 +363,121 @@ public final class TrialScheduler {
         } else if (t.getStep() == decision.getStep() && t.hasLatest()) {
             out.tasks.add(task(t, t.getLatest(), t.getStep()));
         }
+    }
+
+    /** Whether {@code step} is a PBT interval of this trial (below its last step, after its own first step). */
+    private static boolean pbtAwaited(TrialState t, long step) {
+        return t.getSettings().hasPbt() && step < t.getTotalSteps() && step > startStep(t)
+                && t.getSettings().getPbt().getStepsList().contains(step);
+    }
+
+    /** The step a trial's own training starts from: 0, or a fork's step. */
+    private static long startStep(dev.gantry.proto.v1.TrialStateOrBuilder t) {
+        return t.getLineageCount() == 0 ? 0 : t.getLineage(t.getLineageCount() - 1).getFromStep();
+    }
+
+    private static Optional<PbtDecision> pbtDecision(dev.gantry.proto.v1.TrialStateOrBuilder t, long step) {
+        return t.getPbtList().stream().filter(d -> d.getStep() == step).findFirst();
+    }
+
+    /** The values the experiment's other members recorded at this interval step: the results seen there so far. */
+    private List<PbtDecisions.Seen> seenAtInterval(TrialState t, long step) {
+        List<PbtDecisions.Seen> seen = new ArrayList<>();
+        for (TrialState other : trials.values()) {
+            if (other.getTrial().getExperimentId().equals(t.getTrial().getExperimentId())
+                    && !other.getTrial().getTrialId().equals(t.getTrial().getTrialId())) {
+                pbtDecision(other, step).filter(d -> !d.getUnevaluated())
+                        .ifPresent(d -> seen.add(new PbtDecisions.Seen(other.getTrial().getTrialId(), d.getValue())));
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Records a member's PBT decision at an interval step, from its result and the results the
+     * population recorded there so far. A member in the top or middle continues (its next segment
+     * now, or when its checkpoint event arrives). One in the bottom quantile exploits a top member:
+     * it ends STOPPED, and a fork of the winner's checkpoint at this step with explored
+     * hyperparameters takes its place in the population (same member slot). The fork goes through
+     * the fork path: the coordinator copies the checkpoint before the transaction that records both
+     * commits ({@link Forks#complete}). The child's id names (member, step, winner), and every draw
+     * comes from (seed, member, step), so a restarted coordinator makes the same fork.
+     */
+    private void decidePbt(TrialState t, TrialState.Builder b, long step, double value, Actions out) {
+        PbtSettings pbt = t.getSettings().getPbt();
+        SplittableRandom random = PbtExplore.random(pbt.getSeed(), t.getPbtMember(), step);
+        PbtDecisions.Decision decision = PbtDecisions.decide(pbt, value, seenAtInterval(t, step), random);
+        PbtDecision.Builder d = PbtDecision.newBuilder().setStep(step).setValue(value).setRank(decision.rank())
+                .setSeen(decision.seen());
+        if (TrialPhases.isFinished(t.getPhase()) || decision.winner().isEmpty()) {
+            b.addPbt(d);
+            if (!TrialPhases.isFinished(t.getPhase()) && t.getStep() == step && t.hasLatest()) {
+                out.tasks.add(task(t, t.getLatest(), t.getStep()));
+            }
+            return;
+        }
+        String experimentId = t.getTrial().getExperimentId();
+        TrialState winner = trials.get(decision.winner().get());
+        List<ExperimentPlan.Mutation> mutations = new ArrayList<>();
+        pbt.getMutationsList().forEach(m -> mutations.add(new ExperimentPlan.Mutation(m.getKey(), m.getPerturbList(),
+                m.getResampleJson())));
+        Map<String, String> overrides = PbtExplore.explore(mutations,
+                SpecLoader.parse(winner.getSpecYaml(), "trial " + winner.getTrial().getTrialId() + " spec"), random);
+        String forkId = "pbt" + t.getPbtMember() + "." + step + ".w" + winner.getIndex();
+        String childId = forkTrialId(experimentId, forkId);
+        ForkDecision fork = fork(experimentId, ForkTrial.newBuilder().setForkId(forkId)
+                .setParentTrialId(winner.getTrial().getTrialId()).setStep(step).putAllOverrides(overrides)
+                .setRequestedBy("pbt").build());
+        d.setExploited(true).setWinnerTrialId(winner.getTrial().getTrialId()).setChildTrialId(childId)
+                .putAllOverrides(overrides);
+        String metric = pbt.getMetric().isEmpty() ? "fid" : pbt.getMetric();
+        b.addPbt(d).setPhase(Phase.STOPPED).setFailureReason(String.format(java.util.Locale.ROOT,
+                "exploited by PBT at step %d: %s %.4g ranked %d of %d (bottom %d); continues as %s, a fork of %s@%d with %s",
+                step, metric, value, decision.rank(), decision.seen(), decision.quantileCount(), childId,
+                winner.getTrial().getTrialId(), step, new java.util.TreeMap<>(overrides)));
+        if (fork.copy() == null) {
+            merge(out, fork.decided());  // refused: the child is recorded FAILED with the reason
+            return;
+        }
+        StringBuilder label = new StringBuilder("member=" + t.getPbtMember() + ",exploit=t" + winner.getIndex() + "@" + step);
+        new java.util.TreeMap<>(overrides).forEach((k, v) ->
+                label.append(',').append(k.substring(k.lastIndexOf('.') + 1)).append('=').append(v));
+        ForkPlan plan = fork.copy();
+        out.forks.add(new ForkPlan(plan.child().toBuilder().setPbtMember(t.getPbtMember()).setLabel(label.toString())
+                .build(), plan.parentUri(), plan.expectedParentManifest(), plan.childUri(), plan.lineage()));
+    }
+
+    private static void merge(Actions into, Actions from) {
+        into.tasks.addAll(from.tasks);
+        into.states.addAll(from.states);
+        into.deletions.addAll(from.deletions);
+        into.forks.addAll(from.forks);
+    }
+
+    /**
+     * PBT interval checkpoints another member may still exploit: steps where this member recorded a
+     * result and some live member of the population has not decided yet. Retention keeps them.
+     */
+    private Set<Long> pinned(TrialState.Builder b) {
+        Set<Long> pinned = new TreeSet<>();
+        if (!b.getSettings().hasPbt()) {
+            return pinned;
+        }
+        for (PbtDecision mine : b.getPbtList()) {
+            long s = mine.getStep();
+            if (mine.getExploited() || mine.getUnevaluated()) {
+                continue;
+            }
+            for (TrialState m : trials.values()) {
+                if (m.getTrial().getExperimentId().equals(b.getTrial().getExperimentId())
+                        && !m.getTrial().getTrialId().equals(b.getTrial().getTrialId())
+                        && !TrialPhases.isFinished(m.getPhase()) && startStep(m) < s && pbtDecision(m, s).isEmpty()) {
+                    pinned.add(s);
+                    break;
+                }
+            }
+        }
+        return pinned;
     }
 
     /** A parked task: fall back to an earlier checkpoint if the start was unusable, else fail the trial. */
@@ -430,6 +568,13 @@ public final class TrialScheduler {
             decideRung(t, b, RungResult.newBuilder().setStep(step).setValue(Double.NaN).setPromoted(true)
                     .setUnevaluated(true).build(), out);
         }
+        if (pbtAwaited(t, step) && pbtDecision(t, step).isEmpty()) {
+            // Neither exploited nor a winner for want of a number: the member continues, and the step records why.
+            b.addPbt(PbtDecision.newBuilder().setStep(step).setValue(Double.NaN).setUnevaluated(true));
+            if (!TrialPhases.isFinished(t.getPhase()) && t.getStep() == step && t.hasLatest()) {
+                out.tasks.add(task(t, t.getLatest(), t.getStep()));
+            }
+        }
         retain(b, out);
         put(b.build(), out);
         return out;
@@ -469,10 +614,14 @@ public final class TrialScheduler {
     }
 
     /**
-     * Retention: keep the latest K checkpoints, the best by FID, and any that an evaluation has
-     * not yet read; the running segment starts from the latest, which is always kept.
+     * Retention: keep the latest K checkpoints, the best by FID, any that an evaluation has not
+     * yet read, and PBT interval checkpoints a member may still exploit ({@link #pinned}); the running segment starts from the latest, which is always kept.
      */
-    private static void retain(TrialState.Builder b, Actions out) {
+    private void retain(TrialState.Builder b, Actions out) {
+        retain(b, out, pinned(b));
+    }
+
+    private static void retain(TrialState.Builder b, Actions out, Set<Long> pinned) {
         int keep = Math.max(1, b.getSettings().getKeepLatest());
         List<CheckpointRef> byStep = new ArrayList<>(b.getKeptList());
         byStep.sort(Comparator.comparingLong(CheckpointRef::getStep).reversed());
@@ -483,7 +632,7 @@ public final class TrialScheduler {
             boolean best = c.getUri().equals(b.getBestCheckpointUri());
             boolean awaitingEval = EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
                     && !b.getEvaluatedStepsList().contains(c.getStep()) && !b.getFailedEvalStepsList().contains(c.getStep());
-            if (latest || best || awaitingEval) {
+            if (latest || best || awaitingEval || pinned.contains(c.getStep())) {
                 kept.add(c);
             } else {
                 out.deletions.add(c);

@@ -118,7 +118,7 @@ class ForkReplayTest {
     }
 
     /** Two classes of 12 seeded noise images each: the tiny model trains on anything. */
-    private static Path imageFolder(Path root) throws Exception {
+    static Path imageFolder(Path root) throws Exception {
         java.util.Random random = new java.util.Random(5);
         for (String cls : List.of("a", "b")) {
             java.nio.file.Files.createDirectories(root.resolve(cls));
