@@ -378,6 +378,57 @@ class LocalClusterTest {
         assertEquals(Map.of(), cluster.exited(), "no process died");
     }
 
+    /**
+     * PBT through the real runtime, with the coordinator killed after the first decision: every
+     * population slot ends with one finished member, each member decided once per interval, and each
+     * exploit's child continues the winner's checkpoint at that step in the loser's slot.
+     */
+    @Test
+    void aPbtPopulationKeepsItsSlotsAndRecordsEachExploitAcrossACoordinatorKill() throws Exception {
+        String id = client.submit(TinySpecs.cluster("pbt", 6, 4, 8, """
+                segmentSteps: 2
+                evaluation: {finalStep: true, samplesPerClass: 10}
+                search:
+                  kind: pbt
+                  population: 4
+                  seed: 5
+                  interval: 2
+                  quantile: 0.25
+                  space: {training.lrG: {loguniform: [1.0e-5, 1.0e-3]}}
+                  mutations: {training.lrG: {perturb: [0.8, 1.2]}}
+                """), "pbt.yaml", null);
+        await.experiment(id, ts -> ts.stream().anyMatch(t -> t.getPbtCount() > 0));
+        cluster.kill("coordinator");
+        cluster.startCoordinator();
+        List<TrialState> trials = await.experiment(id, ts -> ts.stream().allMatch(ClusterView::finished)
+                && ts.stream().filter(t -> t.getPhase() == TrialState.Phase.DONE).count() == 4);
+        Map<String, TrialState> byId = new java.util.HashMap<>();
+        trials.forEach(t -> byId.put(t.getTrial().getTrialId(), t));
+        System.out.println("pbt: " + trials.size() + " trials; exploits: " + trials.stream()
+                .filter(t -> t.getPhase() == TrialState.Phase.STOPPED).map(t -> t.getTrial().getTrialId() + " -> "
+                        + t.getPbt(t.getPbtCount() - 1).getChildTrialId()).toList());
+        assertEquals(java.util.Set.of(0, 1, 2, 3), trials.stream().filter(t -> t.getPhase() == TrialState.Phase.DONE)
+                .map(TrialState::getPbtMember).collect(java.util.stream.Collectors.toSet()), "one finished member per slot");
+        for (TrialState t : trials) {
+            assertEquals(t.getPbtCount(), t.getPbtList().stream().map(d -> d.getStep()).distinct().count(),
+                    "one decision per interval step: " + t.getPbtList());
+            if (t.getPhase() == TrialState.Phase.STOPPED) {
+                var exploit = t.getPbt(t.getPbtCount() - 1);
+                assertTrue(exploit.getExploited(), t.toString());
+                TrialState child = byId.get(exploit.getChildTrialId());
+                assertTrue(child != null, "the child " + exploit.getChildTrialId() + " exists");
+                assertEquals(t.getPbtMember(), child.getPbtMember(), "the child takes over the loser's slot");
+                var link = child.getLineage(child.getLineageCount() - 1);
+                assertEquals(exploit.getWinnerTrialId(), link.getParentTrialId());
+                assertEquals(exploit.getStep(), link.getFromStep());
+            } else {
+                assertEquals(TrialState.Phase.DONE, t.getPhase(), t.toString());
+                assertEquals(6, t.getStep());
+            }
+        }
+        assertEquals(Map.of(), cluster.exited(), "no process died");
+    }
+
     @Test
     void malformedSpecsAndMessagesGetClearErrorsAndChangeNothing() throws Exception {
         SpecException e = assertThrows(SpecException.class, () -> client.submit(

@@ -40,6 +40,20 @@ public final class Awaits {
                 + view.experiment(experimentId) + "\n" + cluster.logTails(15));
     }
 
+    /** The experiment's trials once {@code condition} holds for them (for experiments that add trials as they run). */
+    public List<TrialState> experiment(String experimentId, Predicate<List<TrialState>> condition) {
+        long deadline = deadline();
+        while (System.nanoTime() < deadline) {
+            List<TrialState> states = view.poll(Duration.ofMillis(500)).experiment(experimentId);
+            if (condition.test(states)) {
+                return view.catchUp().experiment(experimentId);
+            }
+            checkAlive();
+        }
+        throw new AssertionError("experiment " + experimentId + " never reached the expected state within " + limit
+                + ": " + view.experiment(experimentId) + "\n" + cluster.logTails(15));
+    }
+
     /** The trial's state once {@code condition} holds. */
     public TrialState trial(String trialId, Predicate<TrialState> condition) {
         long deadline = deadline();
