@@ -173,11 +173,17 @@ public final class PlanLoader {
                         apply(tree, o.getKey(), o.getValue());
                         shown.put(o.getKey(), o.getValue().isNull() ? "default" : o.getValue().asText());
                     }
+                    String label = label(variant.name(), point, seed, seeds.size() > 1);
+                    if (tree.has("training") && !tree.get("training").isObject()) {
+                        // The seed goes into training below; a variant that made it a value leaves nowhere to put it.
+                        problems.add(source + ": trial " + label + ": training: must be a mapping of fields, an override set it to '"
+                                + tree.get("training").asText() + "'");
+                        continue;
+                    }
                     tree.withObjectProperty("training").put("seed", seed);
                     if (asha != null) {
                         tree.withObjectProperty("training").put("steps", asha.maxSteps());
                     }
-                    String label = label(variant.name(), point, seed, seeds.size() > 1);
                     try {
                         String trialYaml = YAML.writeValueAsString(tree);
                         ExperimentSpec spec = SpecLoader.parse(trialYaml, source + " (trial " + label + ")");
@@ -249,7 +255,11 @@ public final class PlanLoader {
             JsonNode set = r.section(v, path, "set");
             Map<String, JsonNode> values = new LinkedHashMap<>();
             if (set != null) {
-                set.fields().forEachRemaining(f -> values.put(f.getKey(), f.getValue()));
+                set.fields().forEachRemaining(f -> {
+                    if (overridePath(r, path + ".set", f.getKey())) {
+                        values.put(f.getKey(), f.getValue());
+                    }
+                });
             }
             variants.add(new Variant(name, values));
         }
@@ -276,6 +286,9 @@ public final class PlanLoader {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
+            if (!overridePath(r, "experiment.grid", field.getKey())) {
+                continue;
+            }
             if (!field.getValue().isArray() || field.getValue().isEmpty()) {
                 r.problem("experiment.grid." + field.getKey(), "must be a non-empty list of values");
                 continue;
@@ -296,6 +309,26 @@ public final class PlanLoader {
             }
         }
         return next;
+    }
+
+    private static final java.util.regex.Pattern FIELD_PATH =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
+
+    /**
+     * Whether a variant's or the grid's key is a dotted path of spec field names, such as
+     * training.lrG: "." or "a..b" have no field to set, and the experiment section is the plan
+     * itself, not something a trial can vary.
+     */
+    private static boolean overridePath(SpecReader r, String section, String key) {
+        if (!FIELD_PATH.matcher(key).matches()) {
+            r.problem(section + "." + key, "'" + key + "' is not a dotted path of spec fields like training.lrG");
+            return false;
+        }
+        if (key.equals("experiment") || key.startsWith("experiment.")) {
+            r.problem(section + "." + key, "the experiment section cannot vary between trials");
+            return false;
+        }
+        return true;
     }
 
     /** Sets (or with null removes) a dotted field path in the spec tree. */
