@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.gantry.cluster.MetricNames;
 import java.io.IOException;
@@ -46,8 +45,8 @@ public final class PlanLoader {
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
             "samplesPerClass", "seed", "generator", "metrics");
     private static final Set<String> EXTRACTORS = Set.copyOf(MetricNames.Extractor.ids());
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper YAML = new ObjectMapper(SpecLoader.yamlFactory().rebuild()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
 
     private PlanLoader() {}
 
