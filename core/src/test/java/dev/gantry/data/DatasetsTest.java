@@ -145,4 +145,27 @@ class DatasetsTest {
         DatasetException e = assertThrows(DatasetException.class, () -> ImageFolder.loadAll(dir, 3, 32));
         assertTrue(e.getMessage().contains("100000x100000") && e.getMessage().contains("bomb.png"), e.getMessage());
     }
+
+    /**
+     * Found by IdxFuzzTest: rows 0 threw ArrayIndexOutOfBoundsException, rows -1
+     * NegativeArraySizeException, and a 30-byte file claiming a million images allocated a
+     * 1 GB pixel buffer before it found the data missing.
+     */
+    @Test
+    void idxHeadersThatLieAboutCountOrDimensionsAreRefusedBeforeAllocating() {
+        byte[] labels = java.nio.ByteBuffer.allocate(9).putInt(0x801).putInt(1).put((byte) 3).array();
+        for (int[] header : new int[][] {{1, 0, 4}, {1, -1, 4}, {1, 65536, 65536}, {1, 2, 3}, {-5, 2, 2}}) {
+            byte[] images = java.nio.ByteBuffer.allocate(16 + 8).putInt(0x803).putInt(header[0]).putInt(header[1])
+                    .putInt(header[2]).array();
+            byte[] l = header[0] == 1 ? labels : java.nio.ByteBuffer.allocate(8).putInt(0x801).putInt(header[0]).array();
+            DatasetException e = assertThrows(DatasetException.class, () -> FashionMnist.decode("tiny", images, l, 32),
+                    java.util.Arrays.toString(header));
+            assertTrue(e.getMessage().startsWith("tiny: IDX header claims"), e.getMessage());
+        }
+        byte[] millionLabels = java.nio.ByteBuffer.allocate(16).putInt(0x801).putInt(1_000_000).array();
+        byte[] millionImages = java.nio.ByteBuffer.allocate(30).putInt(0x803).putInt(1_000_000).putInt(28).putInt(28).array();
+        long allocated = Allocations.allocatedBy(() -> assertThrows(DatasetException.class,
+                () -> FashionMnist.decode("tiny", millionImages, millionLabels, 32)));
+        assertTrue(allocated < 1 << 20, allocated + " bytes allocated for a 30-byte file");
+    }
 }
