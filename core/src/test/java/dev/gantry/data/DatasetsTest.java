@@ -168,4 +168,24 @@ class DatasetsTest {
                 () -> FashionMnist.decode("tiny", millionImages, millionLabels, 32)));
         assertTrue(allocated < 1 << 20, allocated + " bytes allocated for a 30-byte file");
     }
+
+    /**
+     * Found by ImageFolderFuzzTest: a few hundred bytes of GIF or JPEG whose header claims 8192 x
+     * 8192 pixels decoded "successfully" (the decoders fill missing data with zeros) after 1-2 GB
+     * of allocations and seconds of CPU.
+     */
+    @Test
+    void aSmallImageClaimingMorePixelsThanItCanHoldIsRefusedUnread() throws Exception {
+        for (String format : new String[] {"gif", "jpg", "png"}) {
+            byte[] bytes = TestImages.withDimensions(format, 8192, 8192);
+            assertTrue(bytes.length < 1000, format + ": " + bytes.length + " bytes");
+            java.util.Map<String, byte[]> objects = new java.util.TreeMap<>(java.util.Map.of("c/forged." + format, bytes));
+            long allocated = Allocations.allocatedBy(() -> {
+                DatasetException e = assertThrows(DatasetException.class,
+                        () -> ImageFolder.load(new TestImages.MemoryStore(objects), "", 3, 32), format);
+                assertTrue(e.getMessage().contains("claims 8192x8192 pixels from " + bytes.length + " bytes"), e.getMessage());
+            });
+            assertTrue(allocated < 16 << 20, format + ": " + allocated + " bytes allocated");
+        }
+    }
 }
