@@ -188,4 +188,18 @@ class DatasetsTest {
             assertTrue(allocated < 16 << 20, format + ": " + allocated + " bytes allocated");
         }
     }
+
+    /**
+     * A test batch of 700,000 records (2.15 GB, sparse on disk): refused from its length, before
+     * anything is read. Files.readAllBytes threw OutOfMemoryError for it ("Required array size too
+     * large"), and a batch of 1.9 GB would have been read whole before its count was checked.
+     */
+    @Test
+    void aCifarBatchTooLargeForMemoryIsRefusedFromItsLengthUnread(@TempDir Path dir) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("test_batch.bin").toFile(), "rw")) {
+            f.setLength(3073L * 700_000);
+        }
+        DatasetException e = assertThrows(DatasetException.class, () -> Cifar10.load(dir, "test", 32));
+        assertTrue(e.getMessage().startsWith("cifar10 test: 700000 images of 3x32x32"), e.getMessage());
+    }
 }
