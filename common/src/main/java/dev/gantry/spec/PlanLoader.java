@@ -314,11 +314,11 @@ public final class PlanLoader {
             java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
 
     /**
-     * Whether a variant's or the grid's key is a dotted path of spec field names, such as
-     * training.lrG: "." or "a..b" have no field to set, and the experiment section is the plan
-     * itself, not something a trial can vary.
+     * Whether a variant's, the grid's or a search space's key is a dotted path of spec field names,
+     * such as training.lrG: "." or "a..b" have no field to set, and the experiment section is the
+     * plan itself, not something a trial can vary.
      */
-    private static boolean overridePath(SpecReader r, String section, String key) {
+    static boolean overridePath(SpecReader r, String section, String key) {
         if (!FIELD_PATH.matcher(key).matches()) {
             r.problem(section + "." + key, "'" + key + "' is not a dotted path of spec fields like training.lrG");
             return false;

@@ -172,6 +172,9 @@ class PlanLoaderTest {
             SpecException grid = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
                     "  grid:\n    " + path + ": [1, 2]\n"), "exp.yaml"), path);
             assertTrue(grid.getMessage().startsWith("exp.yaml:15: experiment.grid."), grid.getMessage());
+            SpecException search = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
+                    "  search:\n    kind: grid\n    space:\n      " + path + ": [1, 2]\n"), "exp.yaml"), path);
+            assertTrue(search.getMessage().startsWith("exp.yaml:17: experiment.search.space."), search.getMessage());
         }
     }
 
