@@ -57,6 +57,17 @@ class SpecFuzzTest {
               retention: {keepLatest: 2}
             """;
 
+    /** The same spec with a random search in the grid's place. */
+    static final String VALID_SEARCH = VALID.replace("  grid:\n    training.lrG: [2.0e-4]\n", """
+              search:
+                kind: random
+                samples: 2
+                seed: 1
+                space:
+                  training.lrG: {loguniform: [1.0e-5, 1.0e-3]}
+                  training.beta2: {choice: [0.9, 0.999]}
+            """);
+
     private static final String[] VALUES = {"-1", "0", "1", "99999999999999999999999", "1e99999", "-.inf", ".nan", "0x",
             "!!int 0x", "!!float x", "!!binary '%%%'", "!!binary AAAA", "~", "null", "''", "[]", "{}", "[1, [2, [3]]]",
             "{a: {b: 1}}", "*nope", "&a 1", "true", "yes", "\"\\u0000\"", "'feat'", "featx", "none", "2147483648",
@@ -85,7 +96,8 @@ class SpecFuzzTest {
         if (random.nextBoolean()) {
             return yaml.replace("set: {}", "set: {" + path + ": " + value + "}");
         }
-        return yaml.replace("training.lrG: [2.0e-4]", path + ": [" + value + ", 7]");
+        return yaml.replace("training.lrG: [2.0e-4]", path + ": [" + value + ", 7]")
+                .replace("training.lrG: {loguniform:", path + ": {loguniform:");
     }
 
     /** A value nested deeper than any parser should follow. */
@@ -115,7 +127,7 @@ class SpecFuzzTest {
     }
 
     static String mutate(SplittableRandom random, int edits) {
-        String yaml = VALID;
+        String yaml = random.nextBoolean() ? VALID : VALID_SEARCH;
         for (int e = 0; e < edits; e++) {
             yaml = switch (random.nextInt(6)) {
                 case 0 -> new String(Mutations.mutate(yaml.getBytes(StandardCharsets.UTF_8), random, 1), StandardCharsets.UTF_8);
@@ -139,6 +151,12 @@ class SpecFuzzTest {
             unnamed.removeIf(p -> p.startsWith(SOURCE));
             assertTrue(unnamed.isEmpty(), "problems that do not name the file: " + unnamed);
         }
+    }
+
+    @Property(tries = 5, seed = "20261201")
+    void theUnmutatedSearchExpands(@ForAll @IntRange(min = 1, max = 4) int samples) {
+        String yaml = VALID_SEARCH.replace("samples: 2", "samples: " + samples);
+        assertTrue(PlanLoader.parse(yaml, SOURCE).trials().size() == 2 * 2 * samples);
     }
 
     @Property(tries = 50, seed = "20261201")
