@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gantry.checkpoint.CheckpointException;
-import dev.gantry.checkpoint.CheckpointFork;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.checkpoint.SafeTensors;
 import dev.gantry.model.NoGrad;
@@ -79,7 +78,7 @@ public final class CheckpointCodec {
             assign(state.optimizerTensors(), Map.of(), SafeTensors.read(required(files, OPTIMIZER, location),
                     location + "/" + OPTIMIZER), location + "/" + OPTIMIZER);
             state.loadStateJson(header.json());
-            CheckpointFork.lineageOf(header.json(), location).ifPresent(state::setLineage);
+            header.lineage().ifPresent(state::setLineage);
             return state;
         } catch (RuntimeException e) {
             state.close();
@@ -92,7 +91,7 @@ public final class CheckpointCodec {
      * it: everything decode reads from it before allocating the networks.
      */
     static StateJson state(Map<String, byte[]> files, String location) {
-        return StateJson.read(readJson(files, location), JSON, location + "/" + STATE);
+        return StateJson.read(readJson(files, location), JSON, location);
     }
 
     /** Reads only state.json: enough to learn the step, spec hash and model config without tensors. */

@@ -3,6 +3,8 @@ package dev.gantry.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.checkpoint.CheckpointException;
+import dev.gantry.checkpoint.CheckpointFork;
+import dev.gantry.lineage.Lineage;
 import dev.gantry.spec.Architecture;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.ModelConfig;
@@ -12,6 +14,7 @@ import dev.gantry.spec.SpecLoader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a checkpoint's state.json says it is, checked before anything is built from it. The
@@ -20,13 +23,17 @@ import java.util.List;
  * stored beside it: a damaged or forged state.json fails here with a CheckpointException naming
  * the field, not in the engine, in a constructor, or with an allocation the file cannot back.
  *
+ * @param lineage a forked trial's ancestry
  * @param json the whole document, for the parts that restore scalars (optimizer step counts)
  */
-record StateJson(ExperimentSpec spec, String specYaml, ModelConfig config, List<String> classNames, long step, JsonNode json) {
+record StateJson(ExperimentSpec spec, String specYaml, ModelConfig config, List<String> classNames, long step,
+        Optional<Lineage> lineage, JsonNode json) {
     /** SpecLoader's bound on zDim and on each network's base width. */
     private static final int MAX_WIDTH = 4096;
 
-    static StateJson read(JsonNode json, ObjectMapper mapper, String where) {
+    /** @param location the checkpoint, as messages name it */
+    static StateJson read(JsonNode json, ObjectMapper mapper, String location) {
+        String where = location + "/" + CheckpointCodec.STATE;
         if (!json.path("spec").isTextual()) {
             throw new CheckpointException(where + ": spec must be the spec's YAML text");
         }
@@ -46,7 +53,8 @@ record StateJson(ExperimentSpec spec, String specYaml, ModelConfig config, List<
         long step = step(json, "step", where);
         step(json.path("optimizers").path("G"), "optimizers.G.step", where);
         step(json.path("optimizers").path("D"), "optimizers.D.step", where);
-        return new StateJson(spec, specYaml, config, classNames, step, json);
+        Optional<Lineage> lineage = CheckpointFork.lineageOf(json, location);  // a fork's ancestry, checked link by link
+        return new StateJson(spec, specYaml, config, classNames, step, lineage, json);
     }
 
     private static List<String> classNames(JsonNode node, String where) {

@@ -13,7 +13,7 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * Thousands of mutated state.json files through everything decode reads from them before it
- * allocates the networks (migrations, version, spec, model config, class names, step counts):
+ * allocates the networks (version, spec, model config, class names, step counts, a fork's lineage):
  * only the checkpoint module's CheckpointException is accepted. Needs no engine.
  */
 class StateJsonFuzzTest {
@@ -21,7 +21,7 @@ class StateJsonFuzzTest {
 
     static {
         try {
-            VALID = StateJsons.JSON.writeValueAsBytes(StateJsons.valid());
+            VALID = StateJsons.JSON.writeValueAsBytes(StateJsons.forked());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -30,7 +30,9 @@ class StateJsonFuzzTest {
     private static final String[] FIELDS = {"version", "step", "spec", "classNames", "model", "optimizers", "/model/imageSize",
             "/model/imageChannels", "/model/numClasses", "/model/zDim", "/model/bnMomentum", "/model/attentionKind",
             "/model/generator", "/model/generator/channels", "/model/generator/attention", "/model/discriminator/attention",
-            "/model/discriminator/spectralNorm", "/optimizers/G/step", "/optimizers/D"};
+            "/model/discriminator/spectralNorm", "/optimizers/G/step", "/optimizers/D", "lineage", "/lineage/version",
+            "/lineage/links", "/lineage/links/0/fromStep", "/lineage/links/0/spec", "/lineage/links/0/seed",
+            "/lineage/links/0/overrides", "/lineage/links/0/parent"};
 
     private static JsonNode lie(SplittableRandom random) {
         JsonNodeFactory f = JsonNodeFactory.instance;
@@ -44,7 +46,7 @@ class StateJsonFuzzTest {
 
     /** The valid state with a few fields (top-level or inside the model config) replaced by lies. */
     private static byte[] lyingState(SplittableRandom random) throws Exception {
-        ObjectNode root = StateJsons.valid();
+        ObjectNode root = StateJsons.forked();
         for (int e = 0, n = 1 + random.nextInt(3); e < n; e++) {
             String field = FIELDS[random.nextInt(FIELDS.length)];
             if (!field.startsWith("/")) {
