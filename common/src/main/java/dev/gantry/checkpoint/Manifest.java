@@ -101,6 +101,23 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
         }
     }
 
+    /**
+     * What a file or object name may be: the names gantry writes ("model.safetensors",
+     * "model.0123456789abcdef.safetensors", "state.json") and their like. Names come from a file
+     * anyone with write access to the store can forge, and become object keys and local paths: a
+     * '.', a NUL or a control character there is a store error (which workers retry as transient)
+     * or a path error, not a corrupt checkpoint, unless refused here.
+     */
+    private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    /** A forged name as it can be shown in a message: control characters escaped, at most 80 characters. */
+    private static String printable(String name) {
+        StringBuilder out = new StringBuilder();
+        name.codePoints().limit(80).forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c)
+                : new String(Character.toChars(c))));
+        return name.codePointCount(0, name.length()) > 80 ? out + "..." : out.toString();
+    }
+
     public static Manifest parse(byte[] json, String location) {
         JsonNode root;
         try {
@@ -111,26 +128,48 @@ public record Manifest(int version, long step, String specHash, List<Entry> file
         if (root == null || !FORMAT.equals(root.path("format").asText())) {
             throw new CheckpointException(location + ": " + FILE_NAME + " is not a gantry checkpoint manifest");
         }
-        int version = root.path("version").asInt(-1);
-        if (version < 1 || version > VERSION) {
+        long version = wholeNumber(root, "version", location);
+        if (version < 1) {
+            throw new CheckpointException(location + ": " + FILE_NAME + ": version " + version + " does not exist");
+        }
+        if (version > VERSION) {
+            // A newer writer's format (a rolling upgrade): not corrupt, so never quarantined.
             throw new UnsupportedFormatException(location + ": manifest version " + version
                     + " is not supported (this gantry reads versions 1 to " + VERSION + ")");
+        }
+        if (!root.path("files").isArray()) {
+            throw new CheckpointException(location + ": " + FILE_NAME + ": files must be a list");
         }
         List<Entry> entries = new ArrayList<>();
         for (JsonNode f : root.path("files")) {
             String name = f.path("name").asText("");
             String object = version == 1 ? name : f.path("object").asText("");
             for (String n : new String[] {name, object}) {
-                if (n.isEmpty() || n.contains("/") || n.contains("\\") || n.contains("..")) {
-                    throw new CheckpointException(location + ": manifest lists a bad file or object name '" + n + "'");
+                if (!SAFE_NAME.matcher(n).matches() || n.contains("..")) {
+                    throw new CheckpointException(location + ": manifest lists a bad file or object name '"
+                            + printable(n) + "'");
                 }
             }
-            entries.add(new Entry(name, object, f.path("size").asLong(-1), f.path("sha256").asText("")));
+            entries.add(new Entry(name, object, wholeNumber(f, "size", location), f.path("sha256").asText("")));
         }
         if (entries.isEmpty()) {
             throw new CheckpointException(location + ": manifest lists no files");
         }
-        return new Manifest(version, root.path("step").asLong(-1), root.path("specHash").asText(""), entries);
+        return new Manifest((int) version, wholeNumber(root, "step", location), root.path("specHash").asText(""), entries);
+    }
+
+    /**
+     * A field that must be a whole number from 0 to Long.MAX_VALUE. Jackson's asLong would read
+     * "12" as 12, 1.5 as 1 and 2^64 + 500 as 500; a manifest is written by gantry, so anything but
+     * a plain whole number is damage or forgery.
+     */
+    private static long wholeNumber(JsonNode parent, String field, String location) {
+        JsonNode node = parent.path(field);
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < 0) {
+            throw new CheckpointException(location + ": " + FILE_NAME + ": " + field + " must be a whole number of 0 or more, got "
+                    + (node.isMissingNode() ? "nothing" : printable(node.toString())));
+        }
+        return node.asLong();
     }
 
     public static String sha256(byte[] bytes) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.gantry.cluster.MetricNames;
 import java.io.IOException;
@@ -46,8 +45,8 @@ public final class PlanLoader {
     private static final Set<String> EVALUATION = Set.of("everySteps", "finalStep", "extractor", "split",
             "samplesPerClass", "seed", "generator", "metrics");
     private static final Set<String> EXTRACTORS = Set.copyOf(MetricNames.Extractor.ids());
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper YAML = new ObjectMapper(SpecLoader.yamlFactory().rebuild()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
 
     private PlanLoader() {}
 
@@ -181,11 +180,17 @@ public final class PlanLoader {
                         apply(tree, o.getKey(), o.getValue());
                         shown.put(o.getKey(), o.getValue().isNull() ? "default" : o.getValue().asText());
                     }
+                    String label = label(variant.name(), point, seed, seeds.size() > 1);
+                    if (tree.has("training") && !tree.get("training").isObject()) {
+                        // The seed goes into training below; a variant that made it a value leaves nowhere to put it.
+                        problems.add(source + ": trial " + label + ": training: must be a mapping of fields, an override set it to '"
+                                + tree.get("training").asText() + "'");
+                        continue;
+                    }
                     tree.withObjectProperty("training").put("seed", seed);
                     if (asha != null) {
                         tree.withObjectProperty("training").put("steps", asha.maxSteps());
                     }
-                    String label = label(variant.name(), point, seed, seeds.size() > 1);
                     try {
                         String trialYaml = YAML.writeValueAsString(tree);
                         ExperimentSpec spec = SpecLoader.parse(trialYaml, source + " (trial " + label + ")");
@@ -258,7 +263,11 @@ public final class PlanLoader {
             JsonNode set = r.section(v, path, "set");
             Map<String, JsonNode> values = new LinkedHashMap<>();
             if (set != null) {
-                set.fields().forEachRemaining(f -> values.put(f.getKey(), f.getValue()));
+                set.fields().forEachRemaining(f -> {
+                    if (overridePath(r, path + ".set", f.getKey())) {
+                        values.put(f.getKey(), f.getValue());
+                    }
+                });
             }
             variants.add(new Variant(name, values));
         }
@@ -285,6 +294,9 @@ public final class PlanLoader {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
+            if (!overridePath(r, "experiment.grid", field.getKey())) {
+                continue;
+            }
             if (!field.getValue().isArray() || field.getValue().isEmpty()) {
                 r.problem("experiment.grid." + field.getKey(), "must be a non-empty list of values");
                 continue;
@@ -305,6 +317,26 @@ public final class PlanLoader {
             }
         }
         return next;
+    }
+
+    private static final java.util.regex.Pattern FIELD_PATH =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
+
+    /**
+     * Whether a variant's, the grid's or a search space's key is a dotted path of spec field names,
+     * such as training.lrG: "." or "a..b" have no field to set, and the experiment section is the
+     * plan itself, not something a trial can vary.
+     */
+    static boolean overridePath(SpecReader r, String section, String key) {
+        if (!FIELD_PATH.matcher(key).matches()) {
+            r.problem(section + "." + key, "'" + key + "' is not a dotted path of spec fields like training.lrG");
+            return false;
+        }
+        if (key.equals("experiment") || key.startsWith("experiment.")) {
+            r.problem(section + "." + key, "the experiment section cannot vary between trials");
+            return false;
+        }
+        return true;
     }
 
     /** Sets (or with null removes) a dotted field path in the spec tree. */

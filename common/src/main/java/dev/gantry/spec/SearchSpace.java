@@ -128,6 +128,9 @@ final class SearchSpace {
         } else {
             for (Iterator<Map.Entry<String, JsonNode>> it = space.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
+                if (!PlanLoader.overridePath(r, PATH + ".space", field.getKey())) {
+                    continue;
+                }
                 Distribution d = distribution(r, PATH + ".space." + field.getKey(), field.getValue());
                 if (d != null) {
                     fields.put(field.getKey(), d);

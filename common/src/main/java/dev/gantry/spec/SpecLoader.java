@@ -1,6 +1,8 @@
 package dev.gantry.spec;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -30,6 +32,21 @@ public final class SpecLoader {
             "lrD", "ttur", "beta1", "beta2", "eps", "ema");
     private static final Set<String> EMA = Set.of("decay", "startStep");
 
+    /**
+     * How deep a spec may nest. The deepest real one is 5 levels (experiment.variants[0].set.x);
+     * Jackson's default allows 1000, and the location pass costs depth squared per token, so a
+     * 4 KB spec nested 999 deep took most of a second to refuse.
+     */
+    static final int MAX_DEPTH = 32;
+
+    /** The YAML parser every spec reader uses: nesting bounded by {@link #MAX_DEPTH}. */
+    static YAMLFactory yamlFactory() {
+        return YAMLFactory.builder().streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                .build();
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(yamlFactory());
+
     public static final int DEFAULT_G_CHANNELS = 64;
     public static final int DEFAULT_D_CHANNELS = 32;
 
@@ -53,11 +70,15 @@ public final class SpecLoader {
     public static ExperimentSpec parse(String yaml, String source) {
         JsonNode root;
         YamlLocations locations;
+        JsonParser parser = null;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            parser = YAML.createParser(yaml);
+            root = YAML.readTree(parser);
             locations = YamlLocations.of(yaml);
         } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            // Limits (nesting depth, document size) are reported without a location; the parser knows where it stopped.
+            int line = e.getLocation() != null ? e.getLocation().getLineNr()
+                    : parser != null ? parser.currentLocation().getLineNr() : 0;
             throw new SpecException(List.of(source + (line > 0 ? ":" + line : "") + ": not valid YAML: "
                     + e.getOriginalMessage()));
         } catch (IOException e) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * tree model drops locations, hence this separate token pass.
  */
 final class YamlLocations {
+    private static final YAMLFactory FACTORY = SpecLoader.yamlFactory();
     private final Map<String, Integer> lines;
 
     private YamlLocations(Map<String, Integer> lines) {
@@ -21,7 +22,7 @@ final class YamlLocations {
 
     static YamlLocations of(String yaml) throws IOException {
         Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser parser = new YAMLFactory().createParser(yaml)) {
+        try (JsonParser parser = FACTORY.createParser(yaml)) {
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
                 if (token == JsonToken.FIELD_NAME || token.isScalarValue()) {

@@ -64,8 +64,12 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public Optional<byte[]> get(String key) {
+        Path path = resolve(key);
+        if (Files.isDirectory(path)) {
+            return Optional.empty();  // a key prefix, as on S3: no object of that name
+        }
         try {
-            return Optional.of(Files.readAllBytes(resolve(key)));
+            return Optional.of(Files.readAllBytes(path));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

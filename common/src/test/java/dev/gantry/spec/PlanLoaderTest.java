@@ -161,4 +161,28 @@ class PlanLoaderTest {
         assertEquals(List.of(8), attention.trials().get(1).spec().model().discriminator().attention());
         assertEquals(dev.gantry.spec.AttentionKind.RESIDUAL, attention.trials().get(5).spec().model().attentionKind());
     }
+
+    /** Found by SpecFuzzTest: "." split into no parts and threw ArrayIndexOutOfBoundsException from apply. */
+    @Test
+    void overridePathsThatNameNoFieldAreSpecProblemsWithTheirLine() {
+        for (String path : new String[] {".", "training..lrG", "training.", ".training", "'training lrG'", "experiment.seeds"}) {
+            SpecException variant = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
+                    "  variants:\n    - {name: a, set: {" + path + ": 1}}\n"), "exp.yaml"), path);
+            assertTrue(variant.getMessage().startsWith("exp.yaml:15: experiment.variants[0].set."), variant.getMessage());
+            SpecException grid = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
+                    "  grid:\n    " + path + ": [1, 2]\n"), "exp.yaml"), path);
+            assertTrue(grid.getMessage().startsWith("exp.yaml:15: experiment.grid."), grid.getMessage());
+            SpecException search = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
+                    "  search:\n    kind: grid\n    space:\n      " + path + ": [1, 2]\n"), "exp.yaml"), path);
+            assertTrue(search.getMessage().startsWith("exp.yaml:17: experiment.search.space."), search.getMessage());
+        }
+    }
+
+    /** Found by SpecFuzzTest: Jackson's UnsupportedOperationException when the seed went into a training that was a number. */
+    @Test
+    void aVariantThatMakesTrainingAValueIsASpecProblem() {
+        SpecException e = assertThrows(SpecException.class, () -> PlanLoader.parse(withExperiment(
+                "  variants:\n    - {name: a, set: {training: 5}}\n"), "exp.yaml"));
+        assertTrue(e.getMessage().contains("exp.yaml: trial a: training: must be a mapping"), e.getMessage());
+    }
 }

@@ -86,4 +86,21 @@ class SpecLoaderTest {
         assertNotEquals(base, SpecLoader.parse(MINIMAL + "model: {generator: {spectralNorm: false}}\n", "d")
                 .trajectoryHash());
     }
+
+    /**
+     * Found by SpecFuzzTest: a value nested 500 deep took 165 ms to refuse and one nested 999 deep
+     * most of a second (the location pass is quadratic in depth); specs nest 6 deep at most.
+     */
+    @Test
+    void deeplyNestedSpecsAreRefusedAsInvalidYamlWithTheirLine() {
+        for (String nested : new String[] {"[".repeat(40) + "]".repeat(40), "{a: ".repeat(40) + "1" + "}".repeat(40)}) {
+            SpecException e = assertThrows(SpecException.class, () -> SpecLoader.parse(MINIMAL + "model:\n  zDim: " + nested,
+                    "s.yaml"));
+            assertTrue(e.getMessage().startsWith("s.yaml:5: not valid YAML") && e.getMessage().contains("nesting depth"),
+                    e.getMessage());
+        }
+        SpecException plan = assertThrows(SpecException.class, () -> PlanLoader.parse(MINIMAL + "experiment:\n  grid:\n"
+                + "    training.lrG: " + "[".repeat(40) + "]".repeat(40), "p.yaml"));
+        assertTrue(plan.getMessage().contains("nesting depth"), plan.getMessage());
+    }
 }

@@ -1,6 +1,8 @@
 package dev.gantry.data;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,46 +28,63 @@ public final class Cifar10 {
         } else {
             files.add(dir.resolve("test_batch.bin"));
         }
-        List<byte[]> contents = new ArrayList<>();
-        int count = 0;
-        for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
-                throw new DatasetException("dataset.path " + dir + ": missing " + f.getFileName()
+        // Sized from the files' lengths before any is read: a batch is read record by record into
+        // the one pixel buffer, never whole (a 2 GB file would not even fit in a Java array).
+        long[] records = new long[files.size()];
+        long count = 0;
+        for (int f = 0; f < files.size(); f++) {
+            Path file = files.get(f);
+            if (!Files.isRegularFile(file)) {
+                throw new DatasetException("dataset.path " + dir + ": missing " + file.getFileName()
                         + " (expected CIFAR-10's binary version, cifar-10-batches-bin)");
             }
-            try {
-                byte[] bytes = Files.readAllBytes(f);
-                if (bytes.length % RECORD != 0) {
-                    throw new DatasetException(f + ": size " + bytes.length + " is not a multiple of " + RECORD
-                            + " bytes; not a CIFAR-10 binary batch");
-                }
-                contents.add(bytes);
-                count += bytes.length / RECORD;
-            } catch (IOException e) {
-                throw new DatasetException(f + ": cannot read (" + e.getMessage() + ")", e);
+            long bytes = size(file);
+            if (bytes % RECORD != 0) {
+                throw new DatasetException(file + ": size " + bytes + " is not a multiple of " + RECORD
+                        + " bytes; not a CIFAR-10 binary batch");
             }
+            records[f] = bytes / RECORD;
+            count += records[f];
         }
+        // At most 2^31 pixel bytes, so count (3 * size^2 bytes each) fits an int from here on.
         byte[] pixels = LabeledImages.pixelBuffer("cifar10 " + split, count, 3, size);
-        int[] labels = new int[count];
+        int[] labels = new int[(int) count];
+        byte[] record = new byte[RECORD];
         byte[] image = new byte[RECORD - 1];
         int i = 0;
-        for (byte[] bytes : contents) {
-            for (int r = 0; r < bytes.length / RECORD; r++, i++) {
-                labels[i] = bytes[r * RECORD] & 0xff;
-                if (labels[i] > 9) {
-                    throw new DatasetException(dir + ": label " + labels[i] + " in record " + r + " is out of range");
+        for (int f = 0; f < files.size(); f++) {
+            Path file = files.get(f);
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                for (long r = 0; r < records[f]; r++, i++) {
+                    if (in.readNBytes(record, 0, RECORD) != RECORD) {
+                        throw new DatasetException(file + ": ended at record " + r + " of " + records[f] + " (changed while read)");
+                    }
+                    labels[i] = record[0] & 0xff;
+                    if (labels[i] > 9) {
+                        throw new DatasetException(file + ": label " + labels[i] + " in record " + r + " is out of range");
+                    }
+                    System.arraycopy(record, 1, image, 0, image.length);
+                    ImageFit.fit(image, 3, 32, 32, pixels, i * 3 * size * size, size, 0);
                 }
-                System.arraycopy(bytes, r * RECORD + 1, image, 0, image.length);
-                ImageFit.fit(image, 3, 32, 32, pixels, i * 3 * size * size, size, 0);
+            } catch (IOException e) {
+                throw new DatasetException(file + ": cannot read (" + e.getMessage() + ")", e);
             }
         }
-        return new LabeledImages("cifar10/" + split, count, 3, size, pixels, labels, classNames(dir));
+        return new LabeledImages("cifar10/" + split, labels.length, 3, size, pixels, labels, classNames(dir));
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            throw new DatasetException(f + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     private static List<String> classNames(Path dir) {
         Path meta = dir.resolve("batches.meta.txt");
         try {
-            if (Files.isRegularFile(meta)) {
+            if (Files.isRegularFile(meta) && Files.size(meta) <= 4096) {  // ten short names, not a file to read whole
                 List<String> names = Files.readAllLines(meta).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
                 if (names.size() == 10) {
                     return names;

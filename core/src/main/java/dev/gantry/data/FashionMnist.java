@@ -1,12 +1,12 @@
 package dev.gantry.data;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -151,34 +151,53 @@ public final class FashionMnist {
         return bytes;
     }
 
-    /** Decodes IDX3 images and IDX1 labels; public for tests and for other IDX datasets. */
+    /**
+     * Decodes IDX3 images and IDX1 labels; public for tests and for other IDX datasets. The
+     * headers are checked against the bytes that follow them, in long arithmetic, before anything
+     * is allocated: a header may claim any count and dimensions, and an IDX file holds exactly its
+     * header and data.
+     */
     public static LabeledImages decode(String name, byte[] imageIdx, byte[] labelIdx, int size) {
-        try (DataInputStream im = new DataInputStream(new java.io.ByteArrayInputStream(imageIdx));
-                DataInputStream lb = new DataInputStream(new java.io.ByteArrayInputStream(labelIdx))) {
-            if (im.readInt() != 0x803 || lb.readInt() != 0x801) {
-                throw new DatasetException(name + ": not IDX image/label files (bad magic number)");
-            }
-            int count = im.readInt();
-            int rows = im.readInt();
-            int cols = im.readInt();
-            if (lb.readInt() != count) {
-                throw new DatasetException(name + ": image and label files disagree on the count");
-            }
-            byte[] src = new byte[rows * cols];
-            byte[] pixels = LabeledImages.pixelBuffer("fashion-mnist", count, 1, size);
-            int[] labels = new int[count];
-            for (int i = 0; i < count; i++) {
-                im.readFully(src);
-                ImageFit.fit(src, 1, rows, cols, pixels, i * size * size, size, 0);
-                labels[i] = lb.readUnsignedByte();
-                if (labels[i] >= CLASS_NAMES.size()) {
-                    throw new DatasetException(name + ": label " + labels[i] + " at index " + i + " is out of range");
-                }
-            }
-            return new LabeledImages(name, count, 1, size, pixels, labels, CLASS_NAMES);
-        } catch (IOException e) {
-            throw new DatasetException(name + ": truncated IDX data", e);
+        if (imageIdx.length < 16 || labelIdx.length < 8) {
+            throw new DatasetException(name + ": truncated IDX header (" + imageIdx.length + " image and " + labelIdx.length
+                    + " label bytes)");
         }
+        ByteBuffer im = ByteBuffer.wrap(imageIdx);  // IDX is big-endian, as ByteBuffer
+        ByteBuffer lb = ByteBuffer.wrap(labelIdx);
+        if (im.getInt(0) != 0x803 || lb.getInt(0) != 0x801) {
+            throw new DatasetException(name + ": not IDX image/label files (bad magic number)");
+        }
+        int count = im.getInt(4);
+        int rows = im.getInt(8);
+        int cols = im.getInt(12);
+        if (lb.getInt(4) != count) {
+            throw new DatasetException(name + ": image and label files disagree on the count (" + count + " images, "
+                    + lb.getInt(4) + " labels)");
+        }
+        if (count < 1 || rows < 1 || cols < 1) {
+            throw new DatasetException(name + ": IDX header claims " + count + " images of " + rows + "x" + cols + " pixels");
+        }
+        long perImage = (long) rows * cols;
+        // One factor at a time: once perImage is at most the file's length, count * perImage stays within a long.
+        if (perImage > imageIdx.length || 16 + count * perImage != imageIdx.length || 8L + count != labelIdx.length) {
+            throw new DatasetException(name + ": IDX header claims " + count + " images of " + rows + "x" + cols
+                    + " pixels, but the image file has " + imageIdx.length + " bytes and the label file " + labelIdx.length
+                    + " (truncated, padded or not these files)");
+        }
+        byte[] src = new byte[rows * cols];
+        byte[] pixels = LabeledImages.pixelBuffer("fashion-mnist", count, 1, size);
+        int[] labels = new int[count];
+        im.position(16);
+        lb.position(8);
+        for (int i = 0; i < count; i++) {
+            im.get(src);
+            ImageFit.fit(src, 1, rows, cols, pixels, i * size * size, size, 0);
+            labels[i] = lb.get() & 0xff;
+            if (labels[i] >= CLASS_NAMES.size()) {
+                throw new DatasetException(name + ": label " + labels[i] + " at index " + i + " is out of range");
+            }
+        }
+        return new LabeledImages(name, count, 1, size, pixels, labels, CLASS_NAMES);
     }
 
     static String sha256(byte[] bytes) {

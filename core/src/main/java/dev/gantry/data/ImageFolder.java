@@ -110,6 +110,17 @@ public final class ImageFolder {
     /** The largest image accepted, in pixels: its header is read before anything is decoded. */
     static final long MAX_IMAGE_PIXELS = 64L << 20;
 
+    /**
+     * The most pixels a file may claim per byte it has. Decoders allocate the whole raster from
+     * the header and fill what the data does not cover with zeros, so a 700-byte JPEG claiming
+     * 8192 x 8192 pixels decoded "successfully" after 2 GB of allocations and three seconds.
+     * Real images stay below it, even of one flat colour (the best case for every compressor):
+     * ImageIO's 3000 x 3000 flat images are 342 pixels a byte as RGB PNG, 1,019 as gray PNG, 1,149
+     * as GIF and 63 as JPEG; only a 1-bit PNG (7,673) goes above, and a blank bilevel image is no
+     * training data.
+     */
+    static final long MAX_PIXELS_PER_BYTE = 4096;
+
     private static byte[] decode(byte[] bytes, String name, int channels, int size) {
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -124,6 +135,11 @@ public final class ImageFolder {
                 if (pixels > MAX_IMAGE_PIXELS || pixels <= 0) {
                     throw new DatasetException(name + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels; images above " + MAX_IMAGE_PIXELS + " pixels are refused unread");
+                }
+                if (pixels > MAX_PIXELS_PER_BYTE * bytes.length) {
+                    throw new DatasetException(name + ": its header claims " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " pixels from " + bytes.length + " bytes, more than " + MAX_PIXELS_PER_BYTE
+                            + " pixels a byte (no real image compresses so well): damaged or forged, refused unread");
                 }
                 img = reader.read(0);
             } finally {

@@ -6,19 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gantry.checkpoint.CheckpointException;
-import dev.gantry.checkpoint.CheckpointFork;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.checkpoint.SafeTensors;
 import dev.gantry.model.NoGrad;
 import dev.gantry.model.TensorValues;
-import dev.gantry.spec.ExperimentSpec;
-import dev.gantry.spec.ModelConfig;
-import dev.gantry.spec.SpecLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -69,17 +63,9 @@ public final class CheckpointCodec {
     /** Rebuilds a state from verified checkpoint objects (of this format version or an older one). */
     public static TrainingState decode(Map<String, byte[]> stored, NDManager manager, String location) {
         Map<String, byte[]> files = CheckpointMigrations.toCurrent(stored, parseJson(stored, location), location);
-        JsonNode json = readJson(files, location);
-        ExperimentSpec spec = SpecLoader.parse(json.path("spec").asText(), location + "/" + STATE + "#spec");
-        ModelConfig config;
-        List<String> classNames = new ArrayList<>();
-        try {
-            config = JSON.treeToValue(json.path("model"), ModelConfig.class);
-        } catch (IOException e) {
-            throw new CheckpointException(location + "/" + STATE + ": bad model config: " + e.getMessage());
-        }
-        json.path("classNames").forEach(n -> classNames.add(n.asText()));
-        TrainingState state = new TrainingState(spec, json.path("spec").asText(), config, classNames, manager);
+        StateJson header = state(files, location);
+        TrainingState state = new TrainingState(header.spec(), header.specYaml(), header.config(), header.classNames(),
+                manager);
         try {
             Map<String, NDArray> modelTargets = new LinkedHashMap<>();
             Map<String, Boolean> trainable = new LinkedHashMap<>();
@@ -91,13 +77,21 @@ public final class CheckpointCodec {
                     location + "/" + MODEL);
             assign(state.optimizerTensors(), Map.of(), SafeTensors.read(required(files, OPTIMIZER, location),
                     location + "/" + OPTIMIZER), location + "/" + OPTIMIZER);
-            state.loadStateJson(json);
-            CheckpointFork.lineageOf(json, location).ifPresent(state::setLineage);
+            state.loadStateJson(header.json());
+            header.lineage().ifPresent(state::setLineage);
             return state;
         } catch (RuntimeException e) {
             state.close();
             throw e;
         }
+    }
+
+    /**
+     * state.json of current-format objects, checked field by field before anything is built from
+     * it: everything decode reads from it before allocating the networks.
+     */
+    static StateJson state(Map<String, byte[]> files, String location) {
+        return StateJson.read(readJson(files, location), JSON, location);
     }
 
     /** Reads only state.json: enough to learn the step, spec hash and model config without tensors. */

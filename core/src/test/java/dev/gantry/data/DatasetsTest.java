@@ -145,4 +145,61 @@ class DatasetsTest {
         DatasetException e = assertThrows(DatasetException.class, () -> ImageFolder.loadAll(dir, 3, 32));
         assertTrue(e.getMessage().contains("100000x100000") && e.getMessage().contains("bomb.png"), e.getMessage());
     }
+
+    /**
+     * Found by IdxFuzzTest: rows 0 threw ArrayIndexOutOfBoundsException, rows -1
+     * NegativeArraySizeException, and a 30-byte file claiming a million images allocated a
+     * 1 GB pixel buffer before it found the data missing.
+     */
+    @Test
+    void idxHeadersThatLieAboutCountOrDimensionsAreRefusedBeforeAllocating() {
+        byte[] labels = java.nio.ByteBuffer.allocate(9).putInt(0x801).putInt(1).put((byte) 3).array();
+        for (int[] header : new int[][] {{1, 0, 4}, {1, -1, 4}, {1, 65536, 65536}, {1, 2, 3}, {-5, 2, 2}}) {
+            byte[] images = java.nio.ByteBuffer.allocate(16 + 8).putInt(0x803).putInt(header[0]).putInt(header[1])
+                    .putInt(header[2]).array();
+            byte[] l = header[0] == 1 ? labels : java.nio.ByteBuffer.allocate(8).putInt(0x801).putInt(header[0]).array();
+            DatasetException e = assertThrows(DatasetException.class, () -> FashionMnist.decode("tiny", images, l, 32),
+                    java.util.Arrays.toString(header));
+            assertTrue(e.getMessage().startsWith("tiny: IDX header claims"), e.getMessage());
+        }
+        byte[] millionLabels = java.nio.ByteBuffer.allocate(16).putInt(0x801).putInt(1_000_000).array();
+        byte[] millionImages = java.nio.ByteBuffer.allocate(30).putInt(0x803).putInt(1_000_000).putInt(28).putInt(28).array();
+        long allocated = Allocations.allocatedBy(() -> assertThrows(DatasetException.class,
+                () -> FashionMnist.decode("tiny", millionImages, millionLabels, 32)));
+        assertTrue(allocated < 1 << 20, allocated + " bytes allocated for a 30-byte file");
+    }
+
+    /**
+     * Found by ImageFolderFuzzTest: a few hundred bytes of GIF or JPEG whose header claims 8192 x
+     * 8192 pixels decoded "successfully" (the decoders fill missing data with zeros) after 1-2 GB
+     * of allocations and seconds of CPU.
+     */
+    @Test
+    void aSmallImageClaimingMorePixelsThanItCanHoldIsRefusedUnread() throws Exception {
+        for (String format : new String[] {"gif", "jpg", "png"}) {
+            byte[] bytes = TestImages.withDimensions(format, 8192, 8192);
+            assertTrue(bytes.length < 1000, format + ": " + bytes.length + " bytes");
+            java.util.Map<String, byte[]> objects = new java.util.TreeMap<>(java.util.Map.of("c/forged." + format, bytes));
+            long allocated = Allocations.allocatedBy(() -> {
+                DatasetException e = assertThrows(DatasetException.class,
+                        () -> ImageFolder.load(new TestImages.MemoryStore(objects), "", 3, 32), format);
+                assertTrue(e.getMessage().contains("claims 8192x8192 pixels from " + bytes.length + " bytes"), e.getMessage());
+            });
+            assertTrue(allocated < 16 << 20, format + ": " + allocated + " bytes allocated");
+        }
+    }
+
+    /**
+     * A test batch of 700,000 records (2.15 GB, sparse on disk): refused from its length, before
+     * anything is read. Files.readAllBytes threw OutOfMemoryError for it ("Required array size too
+     * large"), and a batch of 1.9 GB would have been read whole before its count was checked.
+     */
+    @Test
+    void aCifarBatchTooLargeForMemoryIsRefusedFromItsLengthUnread(@TempDir Path dir) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("test_batch.bin").toFile(), "rw")) {
+            f.setLength(3073L * 700_000);
+        }
+        DatasetException e = assertThrows(DatasetException.class, () -> Cifar10.load(dir, "test", 32));
+        assertTrue(e.getMessage().startsWith("cifar10 test: 700000 images of 3x32x32"), e.getMessage());
+    }
 }

@@ -25,7 +25,6 @@ import dev.gantry.proto.v1.EvaluationTask;
 import dev.gantry.selftest.Check;
 import dev.gantry.spec.DatasetSpec;
 import dev.gantry.spec.GeneratorChoice;
-import dev.gantry.spec.PlanLoader;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
 import dev.gantry.training.CheckpointCodec;
@@ -172,18 +171,9 @@ final class EvaluationRunner implements AutoCloseable {
 
     EvaluationResult run(EvaluationTask task) throws IOException {
         long started = System.nanoTime();
-        if (task.getSamplesPerClass() < 0 || task.getSamplesPerClass() == 1
-                || task.getSamplesPerClass() > PlanLoader.MAX_SAMPLES_PER_CLASS) {
-            throw new BadTaskException("evaluation " + task.getTaskId() + ": samples_per_class " + task.getSamplesPerClass()
-                    + " must be 0 (the real counts) or 2.." + PlanLoader.MAX_SAMPLES_PER_CLASS);
-        }
         StoreRoots roots = settings.storeRoots();
-        roots.require(task.getCheckpoint().getUri(), "evaluation " + task.getTaskId() + " checkpoint.uri");
-        if (!task.getStatsRoot().isEmpty()) {
-            roots.require(task.getStatsRoot(), "evaluation " + task.getTaskId() + " stats_root");
-        }
+        TaskChecks.evaluation(task, roots);  // before any work
         GeneratorChoice generator = generator(task);
-        otherMetrics(task);  // checked before any work
         FeatureExtractor extractor = extractor(task.getExtractorId());
         Stores.Location at = stores.locate(task.getCheckpoint().getUri());
         // The manifest the event named (when it names one): after a quarantine and a recompute the

@@ -14,7 +14,6 @@ import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecException;
-import dev.gantry.spec.SpecLoader;
 import dev.gantry.storage.StorageException;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.storage.Stores;
@@ -77,21 +76,9 @@ public final class SegmentRunner {
     /** @param cancelled asked before the segment starts and after every step */
     public Outcome run(TrainingTask task, ProgressListener progress, BooleanSupplier cancelled) {
         long started = System.nanoTime();
-        if (task.getFromStep() < 0 || task.getToStep() <= task.getFromStep() || task.getToStep() > task.getTotalSteps()) {
-            throw new BadTaskException("task " + task.getTaskId() + ": steps " + task.getFromStep() + " -> "
-                    + task.getToStep() + " do not lie within the trial's 0.." + task.getTotalSteps());
-        }
+        TaskChecks.steps(task);
         stopIf(cancelled, task, task.getFromStep());
-        ExperimentSpec spec = SpecLoader.parse(task.getSpecYaml(), "task " + task.getTaskId() + " spec");
-        if (!spec.trajectoryHash().equals(task.getSpecHash())) {
-            throw new CheckpointException("task " + task.getTaskId() + ": its spec hashes to " + spec.trajectoryHash()
-                    + " but the task says " + task.getSpecHash());
-        }
-        roots.require(task.getCheckpointUriPrefix(), "task " + task.getTaskId() + " checkpoint_uri_prefix");
-        if (task.hasStart()) {
-            roots.require(task.getStart().getUri(), "task " + task.getTaskId() + " start.uri");
-        }
-        spec.dataset().path().ifPresent(p -> roots.require(p, "task " + task.getTaskId() + " spec dataset.path"));
+        ExperimentSpec spec = TaskChecks.training(task, roots);
         String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());
