@@ -98,14 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         if (steps != null && steps < 0) {
             throw ExitException.badInput("--steps must not be negative (got " + steps + ")");
         }
-        if (Files.exists(out.resolve(Manifest.FILE_NAME))) {
-            throw ExitException.badInput("--out " + out + ": already holds a committed checkpoint; choose a new directory");
-        }
-        List<Check> checks = SelfTest.run();
-        if (!SelfTest.allPassed(checks)) {
-            checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
-            throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed (run 'gantry selftest')");
-        }
+        refuseToOverwriteOrTrainOnBadNumerics();
         try (NDManager manager = NDManager.newBaseManager()) {
             LabeledImages data = Datasets.open(spec.dataset(), spec.model().imageSize(), downloadDir());
             try (TrainingState state = resume != null ? resumeState(spec, manager)
@@ -147,14 +140,7 @@ final class TrainCommand implements Callable<Integer> {
         if (to < chain.forkStep()) {
             throw ExitException.badInput("--steps " + to + ": " + chain.trialId() + " starts at step " + chain.forkStep());
         }
-        if (Files.exists(out.resolve(Manifest.FILE_NAME))) {
-            throw ExitException.badInput("--out " + out + ": already holds a committed checkpoint; choose a new directory");
-        }
-        List<Check> checks = SelfTest.run();
-        if (!SelfTest.allPassed(checks)) {
-            checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
-            throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed (run 'gantry selftest')");
-        }
+        refuseToOverwriteOrTrainOnBadNumerics();
         ExperimentSpec spec = chain.spec();
         LabeledImages data = Datasets.open(spec.dataset(), spec.model().imageSize(), downloadDir());
         for (Lineage.Link l : chain.links()) {
@@ -231,5 +217,17 @@ final class TrainCommand implements Callable<Integer> {
 
     static Path downloadDir() {
         return CacheLayout.defaultLocation().fashionMnistDownloads();
+    }
+
+    /** A committed checkpoint in --out is never overwritten, and no training runs on numerics that failed their checks. */
+    private void refuseToOverwriteOrTrainOnBadNumerics() {
+        if (Files.exists(out.resolve(Manifest.FILE_NAME))) {
+            throw ExitException.badInput("--out " + out + ": already holds a committed checkpoint; choose a new directory");
+        }
+        List<Check> checks = SelfTest.run();
+        if (!SelfTest.allPassed(checks)) {
+            checks.stream().filter(c -> !c.passed()).forEach(c -> System.err.println(c.line()));
+            throw new ExitException(ExitStatus.NUMERICS, "refusing to train: the numerics self-test failed (run 'gantry selftest')");
+        }
     }
 }
