@@ -53,6 +53,9 @@ public final class ReportWriter {
         if (asha.isPresent()) {
             html.append("<h2>ASHA rungs</h2><img src=\"asha.png\" alt=\"metric at each rung, stopped trials crossed\">");
         }
+        if (PbtReport.isPbt(results)) {
+            html.append(PbtReport.html(results, dir));
+        }
         html.append("<h2>Results</h2><pre>").append(esc(results.table())).append("</pre>");
         html.append("<p>Also as <a href=\"results.csv\">CSV</a> and <a href=\"results.json\">JSON</a>.</p>");
         for (TrialState t : results.trials()) {
