@@ -152,8 +152,11 @@ def main():
         opt_d.step()
         z, yf = torch.randn(batch, zdim), torch.randint(0, classes, (batch,))
         opt_g.zero_grad()
+        # as gantry (and StudioGAN): D's weights out of the graph while G's loss backpropagates through D
+        d.requires_grad_(False)
         loss_g = -d(g(z, yf), yf).mean()
         loss_g.backward()
+        d.requires_grad_(True)
         opt_g.step()
         float(loss_g)
         if it >= warmup:
