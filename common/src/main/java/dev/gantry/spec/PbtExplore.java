@@ -3,8 +3,6 @@ package dev.gantry.spec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -60,12 +58,20 @@ public final class PbtExplore {
         return out;
     }
 
+    /**
+     * The perturbed value, kept inside the range the spec loader accepts for the field (beta2 0.999
+     * times 1.2 would not be a spec at all): a value past a bound becomes the bound.
+     */
     private static String perturbed(String key, double value, double factor) {
         double x = value * factor;
         return switch (key) {
-            case "training.dStepsPerGStep", "training.batchSize" -> Long.toString(Math.max(1, Math.round(x)));
+            case "training.dStepsPerGStep" -> Long.toString(Math.min(100, Math.max(1, Math.round(x))));
+            case "training.batchSize" -> Long.toString(Math.min(4096, Math.max(1, Math.round(x))));
             case "training.ema.startStep" -> Long.toString(Math.max(0, Math.round(x)));
-            default -> new BigDecimal(x).round(new MathContext(SearchSpace.SIGNIFICANT_DIGITS)).toString();
+            case "training.beta1", "training.beta2" -> SearchSpace.rounded(x, 0.0, 0.999999).toString();
+            case "training.ema.decay" -> SearchSpace.rounded(x, 1e-6, 0.999999).toString();
+            case "training.eps" -> SearchSpace.rounded(x, Double.MIN_NORMAL, 1.0).toString();
+            default -> SearchSpace.rounded(x, Double.MIN_NORMAL, 1.0).toString();  // learning rates
         };
     }
 

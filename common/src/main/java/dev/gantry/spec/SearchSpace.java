@@ -73,14 +73,33 @@ final class SearchSpace {
         @Override
         public JsonNode draw(SplittableRandom random) {
             double x = logScale ? Math.exp(random.nextDouble(Math.log(low), Math.log(high))) : random.nextDouble(low, high);
-            return JsonNodeFactory.instance.numberNode(new BigDecimal(x).round(new MathContext(SIGNIFICANT_DIGITS)));
+            return JsonNodeFactory.instance.numberNode(rounded(x, low, high));
         }
+    }
+
+    /**
+     * {@code x} clamped into [low, high], then with {@link #SIGNIFICANT_DIGITS} significant digits,
+     * or more where that many would round it out of the range (0.99996 in [0.9999, 0.99999] is not
+     * 1.000): the value a trial's spec text holds.
+     */
+    static BigDecimal rounded(double x, double low, double high) {
+        BigDecimal exact = new BigDecimal(Math.min(high, Math.max(low, x)));
+        BigDecimal lo = new BigDecimal(low);
+        BigDecimal hi = new BigDecimal(high);
+        for (int digits = SIGNIFICANT_DIGITS; digits < 20; digits++) {
+            BigDecimal r = exact.round(new MathContext(digits));
+            if (r.compareTo(lo) >= 0 && r.compareTo(hi) <= 0) {
+                return r;
+            }
+        }
+        return exact;
     }
 
     private record RandInt(long low, long high) implements Distribution {
         @Override
         public JsonNode draw(SplittableRandom random) {
-            return JsonNodeFactory.instance.numberNode(random.nextLong(low, high + 1));
+            return JsonNodeFactory.instance.numberNode(high == Long.MAX_VALUE ? random.nextLong(low, high)
+                    : random.nextLong(low, high + 1));
         }
     }
 

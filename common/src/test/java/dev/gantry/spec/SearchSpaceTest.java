@@ -69,6 +69,34 @@ class SearchSpaceTest {
     }
 
     @Test
+    void roundingNeverTakesADrawOutOfItsRangeOrTheFieldsRange() {
+        ExperimentPlan plan = PlanLoader.parse(withExperiment("""
+                  search:
+                    kind: random
+                    samples: 300
+                    seed: 2
+                    space: {training.beta2: {uniform: [0.9999, 0.99999]}, training.lrG: {uniform: [0.12346, 0.12349]}}
+                """), "narrow.yaml");  // 4 digits would make 1.000 (not a beta2) and 0.1235 (below 0.12346)
+        for (ExperimentPlan.Trial t : plan.trials()) {
+            double beta2 = t.spec().training().beta2();
+            double lrG = t.spec().training().lrG();
+            assertTrue(beta2 >= 0.9999 && beta2 <= 0.99999, t.label());
+            assertTrue(lrG >= 0.12346 && lrG <= 0.12349, t.label());
+        }
+        assertEquals(new BigDecimal("0.1235"), SearchSpace.rounded(0.123456, 0.1, 0.2), "4 digits where they fit");
+    }
+
+    @Test
+    void pbtPerturbationsStayInsideTheFieldsRange() {
+        ExperimentSpec spec = SpecLoader.parse(TinySpecs.yaml("  beta2: 0.999\n"), "t.yaml");
+        var mutations = List.of(new ExperimentPlan.Mutation("training.beta2", List.of(1.2), ""),
+                new ExperimentPlan.Mutation("training.dStepsPerGStep", List.of(500.0), ""));
+        var explored = PbtExplore.explore(mutations, spec, new java.util.SplittableRandom(1));
+        assertTrue(Double.parseDouble(explored.get("training.beta2")) <= 0.999999, explored.toString());
+        assertEquals("100", explored.get("training.dStepsPerGStep"));
+    }
+
+    @Test
     void aSearchGridCrossesItsChoicesLikeExperimentGrid() {
         ExperimentPlan search = PlanLoader.parse(withExperiment("""
                   search:

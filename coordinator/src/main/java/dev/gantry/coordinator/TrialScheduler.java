@@ -250,6 +250,7 @@ public final class TrialScheduler {
                 label.append(',').append(k.substring(k.lastIndexOf('.') + 1)).append('=').append(v));
         return TrialState.newBuilder().setTrial(TrialRef.newBuilder().setExperimentId(experimentId).setTrialId(childId))
                 .setForkId(command.getForkId()).setLabel(label.toString()).setIndex(index)
+                .setPbtMember(parent == null ? 0 : parent.getPbtMember())
                 .setLatestFid(Double.NaN).setLatestIntraFid(Double.NaN).setBestFid(Double.NaN)
                 .setMetricName(parent == null ? "" : parent.getMetricName())
                 .setSubmittedAtMs(clock.nowMs()).setUpdatedAtMs(clock.nowMs());
@@ -423,11 +424,23 @@ public final class TrialScheduler {
                 m.getResampleJson())));
         Map<String, String> overrides = PbtExplore.explore(mutations,
                 SpecLoader.parse(winner.getSpecYaml(), "trial " + winner.getTrial().getTrialId() + " spec"), random);
-        String forkId = "pbt" + t.getPbtMember() + "." + step + ".w" + winner.getIndex();
+        // The loser's trial index, unique in the experiment (a member's slot is shared by its successive
+        // trials, and a user's fork of a member is in the same slot): two exploits never share a child id.
+        String forkId = "pbt" + t.getIndex() + "." + step + ".w" + winner.getIndex();
         String childId = forkTrialId(experimentId, forkId);
         ForkDecision fork = fork(experimentId, ForkTrial.newBuilder().setForkId(forkId)
                 .setParentTrialId(winner.getTrial().getTrialId()).setStep(step).putAllOverrides(overrides)
                 .setRequestedBy("pbt").build());
+        if (fork.copy() == null) {
+            // The explored values made a spec the fork refuses: the member is not stopped for it, it
+            // continues with its own values, and the refused child (FAILED) says why.
+            merge(out, fork.decided());
+            b.addPbt(d.setWinnerTrialId(winner.getTrial().getTrialId()).setChildTrialId(childId).putAllOverrides(overrides));
+            if (t.getStep() == step && t.hasLatest()) {
+                out.tasks.add(task(t, t.getLatest(), t.getStep()));
+            }
+            return;
+        }
         d.setExploited(true).setWinnerTrialId(winner.getTrial().getTrialId()).setChildTrialId(childId)
                 .putAllOverrides(overrides);
         String metric = pbt.getMetric().isEmpty() ? "fid" : pbt.getMetric();
@@ -435,10 +448,6 @@ public final class TrialScheduler {
                 "exploited by PBT at step %d: %s %.4g ranked %d of %d (bottom %d); continues as %s, a fork of %s@%d with %s",
                 step, metric, value, decision.rank(), decision.seen(), decision.quantileCount(), childId,
                 winner.getTrial().getTrialId(), step, new java.util.TreeMap<>(overrides)));
-        if (fork.copy() == null) {
-            merge(out, fork.decided());  // refused: the child is recorded FAILED with the reason
-            return;
-        }
         StringBuilder label = new StringBuilder("member=" + t.getPbtMember() + ",exploit=t" + winner.getIndex() + "@" + step);
         new java.util.TreeMap<>(overrides).forEach((k, v) ->
                 label.append(',').append(k.substring(k.lastIndexOf('.') + 1)).append('=').append(v));
@@ -621,6 +630,11 @@ public final class TrialScheduler {
         retain(b, out, pinned(b));
     }
 
+    /** The step a forked trial starts from; -1 for a trial trained from scratch. */
+    private static long forkStep(dev.gantry.proto.v1.TrialStateOrBuilder t) {
+        return t.getLineageCount() > 1 ? t.getLineage(t.getLineageCount() - 1).getFromStep() : -1;
+    }
+
     private static void retain(TrialState.Builder b, Actions out, Set<Long> pinned) {
         int keep = Math.max(1, b.getSettings().getKeepLatest());
         List<CheckpointRef> byStep = new ArrayList<>(b.getKeptList());
@@ -630,7 +644,9 @@ public final class TrialScheduler {
             CheckpointRef c = byStep.get(i);
             boolean latest = i < keep;
             boolean best = c.getUri().equals(b.getBestCheckpointUri());
-            boolean awaitingEval = EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
+            // A fork's first checkpoint is a copy no checkpoint event announces, so no evaluation comes for it.
+            boolean awaitingEval = c.getStep() > forkStep(b)
+                    && EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
                     && !b.getEvaluatedStepsList().contains(c.getStep()) && !b.getFailedEvalStepsList().contains(c.getStep());
             if (latest || best || awaitingEval || pinned.contains(c.getStep())) {
                 kept.add(c);

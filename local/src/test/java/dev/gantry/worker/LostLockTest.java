@@ -95,6 +95,34 @@ class LostLockTest {
         }
     }
 
+    @Test
+    void workThatFinishesAfterTheLockRanOutIsNotAnsweredAsTheWorkersOwn() throws Exception {
+        ExecutorService workerThread = Executors.newSingleThreadExecutor();
+        ExecutorService computeThread = Executors.newSingleThreadExecutor();
+        try (Publisher publisher = new Publisher(kafka.settings(), "test");
+                TaskQueue stalled = new TaskQueue(kafka.settings(), Topics.TRAIN_WORKERS, List.of(Topics.TRAINING_TASKS), "late");
+                TaskQueue other = new TaskQueue(kafka.settings(), Topics.TRAIN_WORKERS, List.of(Topics.TRAINING_TASKS), "on-time")) {
+            publisher.sendBytes(Topics.TRAINING_TASKS, "t2", "segment".getBytes(StandardCharsets.UTF_8)).get();
+            ConsumerRecord<String, byte[]> held = next(stalled);
+            CountDownLatch taken = new CountDownLatch(1);
+            // renewals due only after the work ends, as for a worker frozen through its lock
+            Future<String> segment = workerThread.submit(() -> LeasedRun.run(computeThread, () -> {
+                taken.await();
+                return "committed";
+            }, stalled, held, Duration.ofMillis(5 * LOCK_MS), () -> false));
+            ConsumerRecord<String, byte[]> again = next(other);
+            assertEquals(held.offset(), again.offset());
+            other.done(again);
+            taken.countDown();  // the late worker's segment ends now, after the other worker took the task
+            ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> segment.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(LeasedRun.LostLockException.class, failure.getCause(), String.valueOf(failure.getCause()));
+        } finally {
+            workerThread.shutdownNow();
+            computeThread.shutdownNow();
+        }
+    }
+
     private static ConsumerRecord<String, byte[]> next(TaskQueue queue) {
         for (int i = 0; i < 120; i++) {
             Optional<ConsumerRecord<String, byte[]>> r = queue.next(Duration.ofMillis(500));

@@ -76,18 +76,15 @@ public final class TopicReplay {
         all.addAll(added.keySet());
         consumer.assign(all);
         positions.forEach(consumer::seek);
+        // The ends as they are now: a lazy seekToEnd, resolved at the first poll, would skip a record
+        // published in between on a partition with nothing since the timestamp.
+        Map<TopicPartition, Long> ends = consumer.endOffsets(added.keySet(), METADATA_TIMEOUT);
         Map<TopicPartition, OffsetAndTimestamp> found =
                 consumer.offsetsForTimes(added, METADATA_TIMEOUT);
-        List<TopicPartition> nothingSince = new ArrayList<>();
         for (TopicPartition p : added.keySet()) {
             OffsetAndTimestamp at = found.get(p);
-            if (at == null) {
-                nothingSince.add(p);
-            } else {
-                consumer.seek(p, at.offset());
-            }
+            consumer.seek(p, at == null ? ends.get(p) : Math.min(at.offset(), ends.get(p)));
         }
-        consumer.seekToEnd(nothingSince);
     }
 
     /** {@link #fromBeginning} then {@link #toEnd}, closing the consumer. */

@@ -108,7 +108,7 @@ public final class TopicSetup {
     /**
      * Views, the coordinator's rebuild and workers' cancellation watch read these from the beginning,
      * which stays bounded only while they are compacted. Topics made before a topic was compacted (or
-     * by hand) are switched to compaction, keeping a delete policy an operator added beside it.
+     * by hand) are switched to compaction (a plain delete policy is replaced; "compact,delete" is kept).
      */
     private static void compactTopicsMadeBefore(Admin admin, Set<String> existing) throws InterruptedException,
             ExecutionException, java.util.concurrent.TimeoutException {

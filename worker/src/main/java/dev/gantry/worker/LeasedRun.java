@@ -63,7 +63,14 @@ final class LeasedRun {
         long oursUntil = lastRenew + lockNanos - marginNanos;
         while (true) {
             try {
-                return future.get(pollMs, TimeUnit.MILLISECONDS);
+                T result = future.get(pollMs, TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - oursUntil >= 0) {
+                    // Finished after the lock ran out (the worker was frozen): another worker may hold the task
+                    // now, so nothing is answered or announced; what was committed is content-addressed, and the
+                    // holder's run finds it.
+                    throw lost(future, record, "the work finished after the lock would have run out", null);
+                }
+                return result;
             } catch (TimeoutException stillRunning) {
                 if (stopping.getAsBoolean()) {
                     future.cancel(true);
