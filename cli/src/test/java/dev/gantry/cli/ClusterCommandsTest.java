@@ -100,7 +100,7 @@ class ClusterCommandsTest {
         assertTrue(watch.out().contains("done"), watch.out());
 
         CliRun all = gantry("status");
-        assertTrue(all.out().lines().anyMatch(l -> l.startsWith(ID) && l.matches(".*\\s2\\s+2\\s+0\\s+0\\s+0$")), all.out());
+        assertTrue(all.out().lines().anyMatch(l -> l.startsWith(ID) && l.matches(".*\\s2\\s+2\\s+0\\s+0\\s+0\\s+0$")), all.out());
         CliRun one = gantry("status", ID);
         assertEquals(2, one.out().lines().filter(l -> l.startsWith(ID + "-t00") && l.contains(" done ")
                 && l.contains("4/4")).count(), one.out());
