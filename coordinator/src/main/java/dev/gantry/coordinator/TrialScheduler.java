@@ -341,13 +341,23 @@ public final class TrialScheduler {
     /** The values the experiment's other trials recorded at this rung: the results seen there so far. */
     private List<Double> seenAtRung(TrialState t, long step) {
         List<Double> seen = new ArrayList<>();
-        for (TrialState other : trials.values()) {
-            if (other.getTrial().getExperimentId().equals(t.getTrial().getExperimentId())
-                    && !other.getTrial().getTrialId().equals(t.getTrial().getTrialId())) {
-                rungResult(other, step).filter(r -> !r.getUnevaluated()).ifPresent(r -> seen.add(r.getValue()));
-            }
+        for (TrialState other : othersInExperiment(t)) {
+            rungResult(other, step).filter(r -> !r.getUnevaluated()).ifPresent(r -> seen.add(r.getValue()));
         }
         return seen;
+    }
+
+    /** The trials of {@code t}'s experiment but {@code t}: whose results a rung or interval has seen. */
+    private List<TrialState> othersInExperiment(TrialState t) {
+        return trials.values().stream().filter(o -> o.getTrial().getExperimentId().equals(t.getTrial().getExperimentId())
+                && !o.getTrial().getTrialId().equals(t.getTrial().getTrialId())).toList();
+    }
+
+    /** A trial waiting at {@code step} (a rung or interval) that may go on gets its next segment. */
+    private void continueIfWaiting(TrialState t, long step, Actions out) {
+        if (!TrialPhases.isFinished(t.getPhase()) && t.getStep() == step && t.hasLatest()) {
+            out.tasks.add(task(t, t.getLatest(), t.getStep()));
+        }
     }
 
     /**
@@ -361,8 +371,8 @@ public final class TrialScheduler {
         }
         if (!decision.getPromoted()) {
             b.setPhase(Phase.STOPPED).setFailureReason(AshaRungs.stopReason(t.getSettings().getAsha(), decision));
-        } else if (t.getStep() == decision.getStep() && t.hasLatest()) {
-            out.tasks.add(task(t, t.getLatest(), t.getStep()));
+        } else {
+            continueIfWaiting(t, decision.getStep(), out);
         }
     }
 
@@ -384,12 +394,9 @@ public final class TrialScheduler {
     /** The values the experiment's other members recorded at this interval step: the results seen there so far. */
     private List<PbtDecisions.Seen> seenAtInterval(TrialState t, long step) {
         List<PbtDecisions.Seen> seen = new ArrayList<>();
-        for (TrialState other : trials.values()) {
-            if (other.getTrial().getExperimentId().equals(t.getTrial().getExperimentId())
-                    && !other.getTrial().getTrialId().equals(t.getTrial().getTrialId())) {
-                pbtDecision(other, step).filter(d -> !d.getUnevaluated())
-                        .ifPresent(d -> seen.add(new PbtDecisions.Seen(other.getTrial().getTrialId(), d.getValue())));
-            }
+        for (TrialState other : othersInExperiment(t)) {
+            pbtDecision(other, step).filter(d -> !d.getUnevaluated())
+                    .ifPresent(d -> seen.add(new PbtDecisions.Seen(other.getTrial().getTrialId(), d.getValue())));
         }
         return seen;
     }
@@ -412,9 +419,7 @@ public final class TrialScheduler {
                 .setSeen(decision.seen());
         if (TrialPhases.isFinished(t.getPhase()) || decision.winner().isEmpty()) {
             b.addPbt(d);
-            if (!TrialPhases.isFinished(t.getPhase()) && t.getStep() == step && t.hasLatest()) {
-                out.tasks.add(task(t, t.getLatest(), t.getStep()));
-            }
+            continueIfWaiting(t, step, out);
             return;
         }
         String experimentId = t.getTrial().getExperimentId();
@@ -436,9 +441,7 @@ public final class TrialScheduler {
             // continues with its own values, and the refused child (FAILED) says why.
             merge(out, fork.decided());
             b.addPbt(d.setWinnerTrialId(winner.getTrial().getTrialId()).setChildTrialId(childId).putAllOverrides(overrides));
-            if (t.getStep() == step && t.hasLatest()) {
-                out.tasks.add(task(t, t.getLatest(), t.getStep()));
-            }
+            continueIfWaiting(t, step, out);
             return;
         }
         d.setExploited(true).setWinnerTrialId(winner.getTrial().getTrialId()).setChildTrialId(childId)
@@ -580,9 +583,7 @@ public final class TrialScheduler {
         if (pbtAwaited(t, step) && pbtDecision(t, step).isEmpty()) {
             // Neither exploited nor a winner for want of a number: the member continues, and the step records why.
             b.addPbt(PbtDecision.newBuilder().setStep(step).setValue(Double.NaN).setUnevaluated(true));
-            if (!TrialPhases.isFinished(t.getPhase()) && t.getStep() == step && t.hasLatest()) {
-                out.tasks.add(task(t, t.getLatest(), t.getStep()));
-            }
+            continueIfWaiting(t, step, out);
         }
         retain(b, out);
         put(b.build(), out);
@@ -630,11 +631,6 @@ public final class TrialScheduler {
         retain(b, out, pinned(b));
     }
 
-    /** The step a forked trial starts from; -1 for a trial trained from scratch. */
-    private static long forkStep(dev.gantry.proto.v1.TrialStateOrBuilder t) {
-        return t.getLineageCount() > 1 ? t.getLineage(t.getLineageCount() - 1).getFromStep() : -1;
-    }
-
     private static void retain(TrialState.Builder b, Actions out, Set<Long> pinned) {
         int keep = Math.max(1, b.getSettings().getKeepLatest());
         List<CheckpointRef> byStep = new ArrayList<>(b.getKeptList());
@@ -645,7 +641,7 @@ public final class TrialScheduler {
             boolean latest = i < keep;
             boolean best = c.getUri().equals(b.getBestCheckpointUri());
             // A fork's first checkpoint is a copy no checkpoint event announces, so no evaluation comes for it.
-            boolean awaitingEval = c.getStep() > forkStep(b)
+            boolean awaitingEval = c.getStep() > startStep(b)
                     && EvaluationPolicies.due(b.getSettings().getEvalPolicy(), c.getStep(), b.getTotalSteps())
                     && !b.getEvaluatedStepsList().contains(c.getStep()) && !b.getFailedEvalStepsList().contains(c.getStep());
             if (latest || best || awaitingEval || pinned.contains(c.getStep())) {

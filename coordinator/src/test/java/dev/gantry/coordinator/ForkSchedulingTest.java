@@ -190,6 +190,20 @@ class ForkSchedulingTest {
     }
 
     @Test
+    void aForksCopiedFirstCheckpointIsNotKeptForAnEvaluationThatNeverComes() {
+        // The child evaluates every 100 steps, so its fork step is an evaluation step; but its copy is
+        // announced by no checkpoint event, so no evaluation of it ever arrives.
+        handle(scheduler, fork("ev", parentId, 100).toBuilder().putOverrides("evaluation.everySteps", "100").build());
+        TrialState child = scheduler.trial(TrialScheduler.forkTrialId(EXPERIMENT, "ev")).orElseThrow();
+        assertEquals(List.of(100L), child.getKeptList().stream().map(CheckpointRef::getStep).toList());
+        String uri = ClusterLayout.checkpointUri(child.getSettings().getCheckpointRoot(), child.getTrial().getTrialId(), 200);
+        Actions out = scheduler.checkpointCommitted(CheckpointEvent.newBuilder().setTrial(child.getTrial())
+                .setCheckpoint(CheckpointRef.newBuilder().setUri(uri).setStep(200)).setWorkerId("w1").build());
+        assertEquals(List.of(100L), out.deletions.stream().map(CheckpointRef::getStep).toList(),
+                "keepLatest 1: the copy goes once 200 is committed (200 itself waits for its evaluation)");
+    }
+
+    @Test
     void aForkNeverFallsBackBelowItsForkStep() {
         handle(scheduler, fork("fb", parentId, 100));
         TrialState child = scheduler.trial(TrialScheduler.forkTrialId(EXPERIMENT, "fb")).orElseThrow();
