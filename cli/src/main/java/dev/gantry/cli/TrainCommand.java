@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.gantry.checkpoint.CheckpointDirectory;
 import dev.gantry.checkpoint.CheckpointException;
@@ -25,6 +26,7 @@ import dev.gantry.training.NonFiniteLossException;
 import dev.gantry.training.StateHash;
 import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
+import dev.gantry.worker.ComputeOptions;
 import dev.gantry.training.TrainingState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -72,6 +75,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "new checkpoint directory to write")
     Path out;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Option(names = "--threads", paramLabel = "T", description = "intra-op threads (default: $GANTRY_THREADS or all cores)")
     Integer threads;
 
@@ -99,20 +105,24 @@ final class TrainCommand implements Callable<Integer> {
             throw ExitException.badInput("--steps must not be negative (got " + steps + ")");
         }
         refuseToOverwriteOrTrainOnBadNumerics();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        Device device = device();
+        try (NDManager manager = NDManager.newBaseManager(device)) {
             LabeledImages data = Datasets.open(spec.dataset(), spec.model().imageSize(), downloadDir());
             try (TrainingState state = resume != null ? resumeState(spec, manager)
                     : new TrainingState(spec, specYaml, spec.model().resolve(data.channels(), data.numClasses()),
                             data.classNames(), manager)) {
-                Trainer trainer = new Trainer(state, data);
+                Trainer trainer = new Trainer(state, data, compute.lossEvery());
                 long todo = steps != null ? steps : Math.max(0, spec.training().steps() - state.step());
-                System.err.printf("training %s from step %d for %d steps (%s: %d images, %d classes; %d threads)%n",
-                        spec.name(), state.step(), todo, data.name(), data.count(), data.numClasses(), threadCount);
+                System.err.printf("training %s from step %d for %d steps (%s: %d images, %d classes; %d threads, %s)%n",
+                        spec.name(), state.step(), todo, data.name(), data.count(), data.numClasses(), threadCount, device);
                 StepStats last = null;
                 long started = System.nanoTime();
                 try (ProgressBar bar = Progress.bar("train", todo)) {
                     for (long i = 0; i < todo; i++) {
                         last = trainer.step();
+                        if (i + 1 == todo) {
+                            last = trainer.readLosses();  // the last step's, checked before the checkpoint is written
+                        }
                         bar.step();
                         bar.setExtraMessage(String.format(" D %.2f G %.2f", last.lossD(), last.lossG()));
                     }
@@ -150,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.printf("replaying %s: %d link(s) to step %d (%s: %d images; %d threads)%n", chain.trialId(),
                 chain.links().size(), to, data.name(), data.count(), threadCount);
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(device());
                 ProgressBar bar = Progress.bar("replay", to);
                 TrainingState state = LineageReplay.replay(chain, to, data, manager, (link, stats) -> {
                     bar.step();
@@ -162,6 +172,15 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         } catch (NonFiniteLossException e) {
             throw new ExitException(ExitStatus.NUMERICS, "training diverged, nothing written: " + e.getMessage());
+        }
+    }
+
+    /** --device, checked against the engine before anything is read or trained. */
+    private Device device() {
+        try {
+            return compute.device().require("--device");
+        } catch (IllegalArgumentException e) {
+            throw ExitException.badInput(e.getMessage());
         }
     }
 

@@ -21,8 +21,8 @@ public final class DataOrder {
         this.size = size;
     }
 
-    /** Image indices for batch number {@code batchIndex} of size {@code batchSize}. */
-    public int[] batch(long batchIndex, int batchSize) {
+    /** Image indices for batch number {@code batchIndex} of size {@code batchSize}; the next step's inputs are drawn on another thread. */
+    public synchronized int[] batch(long batchIndex, int batchSize) {
         int[] out = new int[batchSize];
         long start = batchIndex * batchSize;
         for (int i = 0; i < batchSize; i++) {

@@ -2,6 +2,8 @@ package dev.gantry.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -17,7 +19,6 @@ import dev.gantry.model.MovingAverage;
 import dev.gantry.model.NoGrad;
 import dev.gantry.spec.TrainingSpec;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Runs SAGAN's training iteration on a {@link TrainingState}: dStepsPerGStep discriminator steps
@@ -29,10 +30,21 @@ import java.util.SplittableRandom;
 public final class Trainer {
     private final TrainingState state;
     private final LabeledImages data;
-    private final DataOrder order;
     private final TrainingSpec training;
+    private final InputPrefetch inputs;
+    private final LossReadout losses;
+    private boolean first = true;
 
+    /** A trainer that reads the losses after every step. */
     public Trainer(TrainingState state, LabeledImages data) {
+        this(state, data, 1);
+    }
+
+    /**
+     * @param lossReadEvery copy the losses to the host (and check them) on the first step and then
+     *     every this many steps; {@link #step} returns the latest stats read
+     */
+    public Trainer(TrainingState state, LabeledImages data, int lossReadEvery) {
         if (data.channels() != state.modelConfig().imageChannels() || data.size() != state.modelConfig().imageSize()
                 || data.numClasses() != state.modelConfig().numClasses()) {
             throw new IllegalArgumentException("dataset " + data.name() + " (" + data.channels() + "x" + data.size() + "x"
@@ -43,33 +55,60 @@ public final class Trainer {
         this.state = state;
         this.data = data;
         this.training = state.spec().training();
-        this.order = new DataOrder(training.seed(), data.count());
+        DataOrder order = new DataOrder(training.seed(), data.count());
+        int zDim = state.modelConfig().zDim();
+        int classes = state.modelConfig().numClasses();
+        this.inputs = new InputPrefetch(s -> StepInputs.of(s, training, zDim, classes, data, order));
+        this.losses = new LossReadout(lossReadEvery);
     }
 
-    /** Runs one generator step (and its discriminator steps); throws if a loss is not finite. */
+    /**
+     * Runs one generator step (and its discriminator steps). Returns the latest losses read: this
+     * step's when they were due, else an earlier step's (see {@link StepStats#step}). Throws when a
+     * loss read is not finite.
+     */
     public StepStats step() {
         long s = state.step();
         // Outside a GradientCollector nothing may be recorded (a new thread starts with grad mode on).
         JniUtils.setGradMode(false);
-        float[] d = null;
+        StepInputs in = inputs.take(s);
+        NDArray d = null;
         for (int k = 0; k < training.dStepsPerGStep(); k++) {
-            d = discriminatorStep(s, k);
+            if (d != null) {
+                d.close();
+            }
+            d = discriminatorStep(in.discriminator().get(k));
         }
-        double lossG = generatorStep(s);
+        NDArray lossG = generatorStep(in);
         if (training.hasEma()) {
             MovingAverage.update(state.model().generatorState(), state.model().emaGeneratorState(),
                     training.ema().decayAt(s));
         }
         state.setStep(s + 1);
-        StepStats stats = new StepStats(s + 1, d[0], lossG, d[1], d[2]);
-        if (!stats.finite()) {
-            throw new NonFiniteLossException(stats);
+        NDArray scalars;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            scalars = NDArrays.concat(new NDList(d.get("0:1"), lossG.reshape(1), d.get("1:3")));
+            NDScope.unregister(scalars);
+        } finally {
+            d.close();
+            lossG.close();
         }
-        return stats;
+        boolean firstStep = first;
+        first = false;
+        return losses.add(s + 1, scalars, firstStep);
     }
 
-    /** One D update on a real batch and detached fakes; returns {loss, mean D(real), mean D(fake)}. */
-    private float[] discriminatorStep(long s, int k) {
+    /** Reads the losses of every step not read yet and returns the last one's (null before any step). */
+    public StepStats readLosses() {
+        return losses.read();
+    }
+
+    /**
+     * One D update on a real batch and detached fakes; returns {loss, mean D(real), mean D(fake)} on
+     * the device, owned by the caller.
+     */
+    private NDArray discriminatorStep(StepInputs.Discriminator in) {
         Generator g = state.model().generator();
         Discriminator d = state.model().discriminator();
         NDManager manager = state.model().manager();
@@ -77,38 +116,38 @@ public final class Trainer {
         // Each pass in its own scope, so its activations are freed before the next one starts.
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            int[] indices = order.batch(s * training.dStepsPerGStep() + k, batch);
-            NDArray real = realImages(manager, indices);
-            NDArray realLabels = realLabels(manager, indices);
-            SplittableRandom random = StepRandomness.generator(training.seed(), s, k, StepRandomness.Role.DISCRIMINATOR_FAKES);
-            NDArray z = noise(manager, random);
-            NDArray fakeLabels = manager.create(StepRandomness.uniformLabels(random, batch, state.modelConfig().numClasses()));
+            NDArray real = manager.create(in.realImages(), new Shape(batch, data.channels(), data.size(), data.size()));
+            NDArray realLabels = manager.create(in.realLabels());
+            NDArray z = manager.create(in.fakeNoise(), new Shape(batch, state.modelConfig().zDim()));
+            NDArray fakeLabels = manager.create(in.fakeLabels());
             NDArray fake = g.forward(z, fakeLabels, Forward.TRAIN);
             zeroGradients(state.model().discriminatorState().trainable());
-            float[] result;
+            NDArray result;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray dReal = d.forward(real, realLabels, Forward.TRAIN);
                 NDArray dFake = d.forward(fake, fakeLabels, Forward.TRAIN);
                 NDArray loss = HingeLoss.discriminator(dReal, dFake);
                 collector.backward(loss);
-                result = new float[] {loss.getFloat(), dReal.mean().getFloat(), dFake.mean().getFloat()};
+                try (NoGrad ignored = new NoGrad()) {
+                    result = NDArrays.stack(new NDList(loss.stopGradient(), dReal.stopGradient().mean(),
+                            dFake.stopGradient().mean()));
+                }
             }
+            NDScope.unregister(result);
             state.discriminatorOptimizer().step();
             return result;
         }
     }
 
-    /** One G update through D on fresh fakes; returns G's loss. */
-    private double generatorStep(long s) {
+    /** One G update through D on fresh fakes; returns G's loss on the device, owned by the caller. */
+    private NDArray generatorStep(StepInputs in) {
         NDManager manager = state.model().manager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            SplittableRandom random = StepRandomness.generator(training.seed(), s, 0, StepRandomness.Role.GENERATOR_FAKES);
-            NDArray z = noise(manager, random);
-            NDArray labels = manager.create(StepRandomness.uniformLabels(random, training.batchSize(),
-                    state.modelConfig().numClasses()));
+            NDArray z = manager.create(in.generatorNoise(), new Shape(training.batchSize(), state.modelConfig().zDim()));
+            NDArray labels = manager.create(in.generatorLabels());
             zeroGradients(state.model().generatorState().trainable());
-            double lossG;
+            NDArray lossG;
             // G's update needs gradients through D's activations, never D's own: with D's parameters
             // out of the graph, backward skips their weight gradients (StudioGAN does the same). G's
             // gradients are the same bits, and D's are zeroed before its next backward anyway.
@@ -118,31 +157,14 @@ public final class Trainer {
                 NDArray fake = state.model().generator().forward(z, labels, Forward.TRAIN);
                 NDArray loss = HingeLoss.generator(state.model().discriminator().forward(fake, labels, Forward.TRAIN));
                 collector.backward(loss);
-                lossG = loss.getFloat();
+                lossG = loss.stopGradient();
             } finally {
                 requireGradients(dParameters, true);
             }
+            NDScope.unregister(lossG);
             state.generatorOptimizer().step();
             return lossG;
         }
-    }
-
-    private NDArray noise(NDManager manager, SplittableRandom random) {
-        int zDim = state.modelConfig().zDim();
-        return manager.create(StepRandomness.normal(random, training.batchSize(), zDim),
-                new Shape(training.batchSize(), zDim));
-    }
-
-    private NDArray realImages(NDManager manager, int[] indices) {
-        return manager.create(data.batch(indices), new Shape(indices.length, data.channels(), data.size(), data.size()));
-    }
-
-    private NDArray realLabels(NDManager manager, int[] indices) {
-        long[] labels = new long[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            labels[i] = data.labels()[indices[i]];
-        }
-        return manager.create(labels);
     }
 
     private static void requireGradients(List<ModelTensor> parameters, boolean required) {

@@ -52,4 +52,57 @@ class TrainerTest {
             assertTrue(afterOne > 100, "the count covers the model's tensors: " + afterOne);
         }
     }
+
+    /** Reading the losses every K steps changes what is returned when, never the training itself. */
+    @Test
+    void lossesReadEveryKStepsAreTheStepsOwnAndLeaveTheStateAlone() {
+        ExperimentSpec spec = TinySpecs.spec();
+        LabeledImages data = TinyImages.randomImages(40, 10, 3);
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState everyStep = new TrainingState(spec, TinySpecs.yaml(""), spec.model().resolve(1, 10),
+                        data.classNames(), manager);
+                TrainingState everyFourth = new TrainingState(spec, TinySpecs.yaml(""), spec.model().resolve(1, 10),
+                        data.classNames(), manager)) {
+            Trainer reference = new Trainer(everyStep, data);
+            java.util.List<StepStats> perStep = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                perStep.add(reference.step());
+            }
+            Trainer lazy = new Trainer(everyFourth, data, 4);
+            long[] expectedStepRead = {1, 1, 1, 1, 5, 5, 5, 5, 9, 9};
+            int arraysAfterFirstRead = 0;
+            for (int i = 0; i < 10; i++) {
+                StepStats s = lazy.step();
+                assertEquals(expectedStepRead[i], s.step(), "stats returned after step " + (i + 1));
+                assertEquals(perStep.get((int) s.step() - 1), s, "the losses of step " + s.step());
+                if (i == 0) {
+                    arraysAfterFirstRead = manager.getManagedArrays().size();
+                } else if (i == 8) {
+                    assertEquals(arraysAfterFirstRead, manager.getManagedArrays().size(), "arrays alive after reads at 1 and 9");
+                }
+            }
+            assertEquals(perStep.get(9), lazy.readLosses());
+            assertEquals(StateHash.of(everyStep), StateHash.of(everyFourth));
+        }
+    }
+
+    /** A loss that turns NaN between reads is reported at the step it happened, when the losses are next read. */
+    @Test
+    void aNonFiniteLossIsFoundAtItsStepWhenRead() {
+        ExperimentSpec spec = TinySpecs.spec();
+        LabeledImages data = TinyImages.randomImages(40, 10, 4);
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = new TrainingState(spec, TinySpecs.yaml(""), spec.model().resolve(1, 10),
+                        data.classNames(), manager)) {
+            Trainer trainer = new Trainer(state, data, 3);
+            assertTrue(trainer.step().finite());  // the first step is always read
+            ai.djl.ndarray.NDArray w = state.model().discriminatorState().all().get("D.output.weight").array();
+            w.set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+            trainer.step();  // step 2: NaN, not read yet
+            trainer.step();  // step 3
+            NonFiniteLossException e = org.junit.jupiter.api.Assertions.assertThrows(NonFiniteLossException.class,
+                    trainer::step);
+            assertTrue(e.getMessage().contains("at step 2:"), e.getMessage());
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.gantry.worker;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.gantry.checkpoint.CheckpointException;
 import dev.gantry.checkpoint.CheckpointStore;
@@ -67,10 +68,24 @@ public final class SegmentRunner {
         }
     };
 
+    private final Device device;
+    private final int lossEvery;
+
+    /** A runner on the CPU that reads the losses after every step. */
     public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
+        this(stores, roots, datasetCache, Device.cpu(), 1);
+    }
+
+    /**
+     * @param device where the segment's tensors live (checked by the caller against the engine)
+     * @param lossEvery copy the losses to the host every this many steps (the last step's always)
+     */
+    public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache, Device device, int lossEvery) {
         this.stores = stores;
         this.roots = roots;
         this.datasetCache = datasetCache;
+        this.device = device;
+        this.lossEvery = lossEvery;
     }
 
     /** @param cancelled asked before the segment starts and after every step */
@@ -88,15 +103,18 @@ public final class SegmentRunner {
         }
         LabeledImages data = datasets.computeIfAbsent(spec.dataset() + "@" + spec.model().imageSize(),
                 k -> Datasets.open(spec.dataset(), spec.model().imageSize(), new CacheLayout(datasetCache).fashionMnistDownloads()));
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(device);
                 TrainingState state = startState(task, spec, data, manager)) {
-            Trainer trainer = new Trainer(state, data);
+            Trainer trainer = new Trainer(state, data, lossEvery);
             long trainStart = System.nanoTime();
             StepStats last = null;
             for (long s = task.getFromStep(); s < task.getToStep(); s++) {
                 long stepStart = System.nanoTime();
                 try {
                     last = trainer.step();
+                    if (s + 1 == task.getToStep()) {
+                        last = trainer.readLosses();  // checked before anything is committed, and the final progress report
+                    }
                 } catch (NonFiniteLossException e) {
                     WorkerMetrics.nonFinite();
                     throw e;

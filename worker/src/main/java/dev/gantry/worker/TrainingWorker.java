@@ -54,7 +54,9 @@ public final class TrainingWorker implements AutoCloseable {
 
         Segments(TaskWorker.Context context) {
             this.context = context;
-            runner = new SegmentRunner(context.stores(), context.settings().storeRoots(), context.settings().cacheDir());
+            WorkerSettings settings = context.settings();
+            runner = new SegmentRunner(context.stores(), settings.storeRoots(), settings.cacheDir(),
+                    settings.device().require("--device"), settings.lossEvery());
             cancellations = new CancellationWatch(context.settings().kafka(), context.settings().workerId());
             log.info("training worker {} waiting for tasks on {}", context.settings().workerId(), Topics.TRAINING_TASKS);
         }

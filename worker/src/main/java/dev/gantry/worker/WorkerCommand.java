@@ -50,6 +50,9 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Option(names = "--worker-id", description = "(default: <role>-<host>-<pid>)")
     String workerId;
 
@@ -110,7 +113,8 @@ public final class WorkerCommand implements Callable<Integer> {
                 Duration.ofMillis(progressMs), maxDeliveries,
                 featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
                 orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
-                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()), bytes("--cache-limit", cacheLimit));
+                orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()), bytes("--cache-limit", cacheLimit),
+                compute.device(), compute.lossEvery());
     }
 
     @Override
@@ -122,9 +126,19 @@ public final class WorkerCommand implements Callable<Integer> {
         }
     }
 
+    /** A GPU that libtorch cannot see stops the worker before it takes a task. */
+    private static void requireDevice(WorkerSettings settings) {
+        try {
+            settings.device().require("--device");
+        } catch (IllegalArgumentException e) {
+            throw ExitException.badInput(e.getMessage());
+        }
+    }
+
     private int work(WorkerSettings settings) throws Exception {
         EngineSetup.configure(settings.threads());
         if (role.equals("train")) {
+            requireDevice(settings);
             List<Check> checks = SelfTest.run();
             checks.stream().filter(Check::ran).forEach(c -> SelfTestMetrics.record(c.name(), c.passed()));
             if (!SelfTest.allPassed(checks)) {

@@ -1,6 +1,7 @@
 package dev.gantry.worker;
 
 import dev.gantry.cluster.CacheLayout;
+import dev.gantry.runtime.ComputeDevice;
 import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.transport.KafkaSettings;
@@ -23,10 +24,13 @@ import java.time.Duration;
  *     self-test's reference (a local Inception file's {@code <file>.reference.npz} is found without it)
  * @param storeRoots where this worker may read and write: every storage URI in a message is checked
  * @param statisticsCacheBytes the most the reference-statistics cache under {@code cacheDir} may hold
+ * @param device where a training worker's tensors live
+ * @param lossEvery a training worker copies the losses to the host every this many steps
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
-        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes) {
+        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes,
+        ComputeDevice device, int lossEvery) {
     /** 20 GB: a few hundred data set and extractor pairs, or a handful of Inception ones with their real features. */
     public static final long DEFAULT_STATISTICS_CACHE_BYTES = 20L << 30;
 
@@ -45,6 +49,12 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         }
         if (statisticsCacheBytes < 0) {
             throw new IllegalArgumentException("statistics cache limit must not be negative (got " + statisticsCacheBytes + ")");
+        }
+        if (device == null) {
+            throw new IllegalArgumentException("worker device must be given (cpu, gpu or gpu:N)");
+        }
+        if (lossEvery < 1) {
+            throw new IllegalArgumentException("losses must be read at least every step (got every " + lossEvery + ")");
         }
         if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
             throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
