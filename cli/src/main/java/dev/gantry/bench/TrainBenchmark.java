@@ -2,6 +2,7 @@ package dev.gantry.bench;
 
 import ai.djl.ndarray.NDManager;
 import dev.gantry.data.LabeledImages;
+import dev.gantry.spec.Architecture;
 import dev.gantry.spec.AttentionKind;
 import dev.gantry.spec.ModelConfig;
 import dev.gantry.spec.NetworkConfig;
@@ -21,14 +22,35 @@ import java.util.SplittableRandom;
 
 /** Times full D+G training iterations of gantry's trainer on synthetic data. */
 public final class TrainBenchmark {
-    /** A benchmark configuration; channels are base widths (the 32x32 layout uses 4x them). */
+    /**
+     * A benchmark configuration; channels are base widths, which the image size's layout multiplies
+     * ({@link Architecture}: 4x at 32x32, 16x down to 1x at 64x64).
+     */
     public record Config(String name, int imageSize, int gChannels, int dChannels, int batch, List<Integer> attention,
             int classes, int imageChannels, int zDim) {
         public String describe() {
-            return String.format("%s: %dx%d, G %d ch, D %d ch, batch %d, attention %s", name, imageSize, imageSize,
-                    gChannels * 4, dChannels * 4, batch, attention);
+            Architecture arch = Architecture.forImageSize(imageSize);
+            return String.format("%s: %dx%d, G %s ch, D %s ch, batch %d, attention %s", name, imageSize, imageSize,
+                    widths(arch.generatorWidths(), gChannels), widths(arch.discriminatorWidths(), dChannels), batch,
+                    attention);
+        }
+
+        private static String widths(int[] multiples, int base) {
+            return java.util.Arrays.stream(multiples).map(m -> m * base).distinct().mapToObj(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining("-"));
         }
     }
+
+    /**
+     * The configurations compared with PyTorch: the paper's 32x32 one, a small one where per-operation
+     * overhead dominates, and the 64x64 one of heykeetae's Self-Attention-GAN (g/d_conv_dim 64: G
+     * 512-256-128-64, D 64-128-256-512, attention at 16 and 32, batch 64), whose widths gantry's
+     * residual 64x64 layout has at base 32.
+     */
+    public static final List<Config> CONFIGS = List.of(
+            new Config("paper", 32, 64, 32, 64, List.of(16), 10, 3, 128),
+            new Config("small", 32, 16, 16, 16, List.of(16), 10, 1, 128),
+            new Config("64x64", 64, 32, 32, 64, List.of(16, 32), 10, 3, 128));
 
     public record Result(double[] seconds, double peakRssMb) {
         public double median() {

@@ -3,14 +3,18 @@ package dev.gantry.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.bench.TrainBenchmark;
+import dev.gantry.config.ExitException;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.runtime.NativeAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -32,44 +36,91 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "intra-op threads for both (default: $GANTRY_THREADS or all cores)")
     Integer threads;
 
-    @Option(names = "--only", description = "run only this configuration: paper or small")
+    @Option(names = "--only", description = "run only this configuration: paper, small or 64x64")
     String only;
 
     @Option(names = "--python", description = "python interpreter with torch (default: first of python3, /usr/bin/python3 that imports torch)")
     String python;
 
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "run gantry then PyTorch this many times, alternating, so that a machine's drift falls on both"
+                    + " (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--twin-malloc", defaultValue = "default", paramLabel = "default|tuned",
+            description = "glibc malloc settings of the PyTorch process: its defaults, or the ones gantry sets for"
+                    + " itself (NativeAllocator) (default: ${DEFAULT-VALUE})")
+    String twinMalloc;
+
     @Override
     public Integer call() throws Exception {
+        if (rounds < 1) {
+            throw ExitException.badInput("--rounds must be at least 1 (got " + rounds + ")");
+        }
+        if (!twinMalloc.equals("default") && !twinMalloc.equals("tuned")) {
+            throw ExitException.badInput("--twin-malloc must be default or tuned (got '" + twinMalloc + "')");
+        }
+        if (only != null && TrainBenchmark.CONFIGS.stream().noneMatch(c -> c.name().equals(only))) {
+            throw ExitException.badInput("--only " + only + ": one of " + TrainBenchmark.CONFIGS.stream()
+                    .map(TrainBenchmark.Config::name).collect(Collectors.joining(", ")));
+        }
         int t = EngineSetup.configure(threads);
-        List<TrainBenchmark.Config> configs = new ArrayList<>();
-        configs.add(new TrainBenchmark.Config("paper", 32, 64, 32, 64, List.of(16), 10, 3, 128));
-        configs.add(new TrainBenchmark.Config("small", 32, 16, 16, 16, List.of(16), 10, 1, 128));
         String py = python != null ? python : findPython();
-        System.out.println("threads " + t + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py));
-        for (TrainBenchmark.Config c : configs) {
+        System.out.println("threads " + t + "; gantry's malloc: " + (NativeAllocator.tune() ? "tuned" : "glibc defaults")
+                + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py + ", malloc " + twinMalloc));
+        for (TrainBenchmark.Config c : TrainBenchmark.CONFIGS) {
             if (only != null && !only.equals(c.name())) {
                 continue;
             }
             System.out.println(c.describe());
-            TrainBenchmark.Result gantry = TrainBenchmark.run(c, warmup, iterations);
-            print("gantry (DJL)", gantry.median(), gantry.peakRssMb(), "");
-            if (py != null) {
-                JsonNode torch = runTorch(py, c, t);
+            List<Double> gantryTimes = new ArrayList<>();
+            List<Double> torchTimes = new ArrayList<>();
+            List<Double> roundRatios = new ArrayList<>();
+            double gantryRss = 0;
+            double torchRss = 0;
+            String torchVersion = "";
+            for (int r = 0; r < rounds; r++) {
+                TrainBenchmark.Result gantry = TrainBenchmark.run(c, warmup, iterations);
+                gantryRss = Math.max(gantryRss, gantry.peakRssMb());
+                Arrays.stream(gantry.seconds()).forEach(gantryTimes::add);
+                print("gantry (DJL)" + round(r), gantry.median(), gantry.peakRssMb());
+                JsonNode torch = py == null ? null : runTorch(py, c, t);
                 if (torch != null) {
-                    List<Double> times = new ArrayList<>();
-                    torch.path("times").forEach(n -> times.add(n.asDouble()));
-                    double[] s = times.stream().mapToDouble(Double::doubleValue).toArray();
-                    double median = TrainBenchmark.median(s);
-                    print("pytorch " + torch.path("torch").asText(), median, torch.path("peak_rss_mb").asDouble(), "");
-                    System.out.printf("  ratio gantry/pytorch time %.3f (below 1.0 = gantry faster)%n", gantry.median() / median);
+                    double[] times = new double[torch.path("times").size()];
+                    for (int i = 0; i < times.length; i++) {
+                        times[i] = torch.path("times").get(i).asDouble();
+                        torchTimes.add(times[i]);
+                    }
+                    torchVersion = torch.path("torch").asText();
+                    torchRss = Math.max(torchRss, torch.path("peak_rss_mb").asDouble());
+                    double median = TrainBenchmark.median(times);
+                    roundRatios.add(gantry.median() / median);
+                    print("pytorch " + torchVersion + round(r), median, torch.path("peak_rss_mb").asDouble());
                 }
+            }
+            if (!torchTimes.isEmpty()) {
+                double g = TrainBenchmark.median(gantryTimes.stream().mapToDouble(Double::doubleValue).toArray());
+                double p = TrainBenchmark.median(torchTimes.stream().mapToDouble(Double::doubleValue).toArray());
+                if (rounds > 1) {
+                    print("gantry, all rounds", g, gantryRss);
+                    print("pytorch, all rounds", p, torchRss);
+                }
+                System.out.printf(Locale.ROOT, "  ratio gantry/pytorch time %.3f (below 1.0 = gantry faster)%s; peak RSS"
+                        + " gantry/pytorch %.0f/%.0f MB%n", g / p, rounds > 1 ? String.format(Locale.ROOT,
+                        ", per round %s", roundRatios.stream().map(x -> String.format(Locale.ROOT, "%.3f", x))
+                                .collect(Collectors.joining(" "))) : "", gantryRss, torchRss);
             }
         }
         return 0;
     }
 
-    private static void print(String who, double median, double rssMb, String extra) {
-        System.out.printf("  %-22s median %.4f s/iter  %.3f iter/s  peak RSS %.0f MB%s%n", who, median, 1 / median, rssMb, extra);
+    private String round(int r) {
+        return rounds > 1 ? ", round " + (r + 1) : "";
+    }
+
+    private static void print(String who, double median, double rssMb) {
+        System.out.printf(Locale.ROOT, "  %-30s median %.4f s/iter  %.3f iter/s  peak RSS %.0f MB%n", who, median,
+                1 / median, rssMb);
     }
 
     private JsonNode runTorch(String py, TrainBenchmark.Config c, int threads) throws IOException, InterruptedException {
@@ -83,6 +134,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 "" + c.imageChannels(), "" + c.zDim());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "" + threads);
+        if (twinMalloc.equals("tuned")) {
+            pb.environment().putAll(NativeAllocator.environment());
+        }
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();

@@ -19,6 +19,7 @@ public final class EngineSetup {
         if (n < 1) {
             throw new IllegalArgumentException("--threads must be at least 1 (got " + n + ")");
         }
+        NativeAllocator.tune();  // before libtorch allocates anything
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         if (System.getProperty("ai.djl.offline") == null) {
