@@ -45,8 +45,8 @@ public record ComputeDevice(boolean gpu, int index) {
         int visible = Engine.getEngine("PyTorch").getGpuCount();
         if (index >= visible) {
             throw new IllegalArgumentException(flag + " " + this + ": libtorch sees " + visible + " GPU(s)"
-                    + (visible == 0 ? " (the CPU natives are loaded; a GPU needs DJL's CUDA build of libtorch 2.7.1,"
-                            + " ai.djl.pytorch:pytorch-native-cu128, instead of pytorch-native-cpu)" : ""));
+                    + (visible == 0 ? " (the CPU build of libtorch is loaded; a GPU needs DJL's CUDA build of libtorch"
+                            + " 2.7.1, as in the gantry-gpu image: docker/Dockerfile.gpu)" : ""));
         }
         return Device.gpu(index);
     }
