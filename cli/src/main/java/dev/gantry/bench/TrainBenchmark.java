@@ -1,6 +1,7 @@
 package dev.gantry.bench;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.spec.Architecture;
 import dev.gantry.spec.AttentionKind;
@@ -67,17 +68,31 @@ public final class TrainBenchmark {
     private TrainBenchmark() {}
 
     public static Result run(Config c, int warmup, int iterations) {
+        return run(c, warmup, iterations, null);
+    }
+
+    /**
+     * @param profile where libtorch's profiler writes a Chrome trace of the timed iterations (its
+     *     bookkeeping slows them), or null
+     */
+    public static Result run(Config c, int warmup, int iterations, Path profile) {
         LabeledImages data = synthetic(c, Math.max(c.batch() * 4, 256));
         double[] seconds = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingState state = newState(c, warmup + iterations, data, manager)) {
             Trainer trainer = new Trainer(state, data);
             for (int i = 0; i < warmup + iterations; i++) {
+                if (i == warmup && profile != null) {
+                    JniUtils.startProfile(false, true, false);
+                }
                 long t0 = System.nanoTime();
                 trainer.step();
                 if (i >= warmup) {
                     seconds[i - warmup] = (System.nanoTime() - t0) / 1e9;
                 }
+            }
+            if (profile != null) {
+                JniUtils.stopProfile(profile.toString());
             }
         }
         return new Result(seconds, processMemoryMb("VmHWM"));

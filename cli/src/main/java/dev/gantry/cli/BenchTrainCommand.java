@@ -2,6 +2,7 @@ package dev.gantry.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.bench.OpProfile;
 import dev.gantry.bench.TrainBenchmark;
 import dev.gantry.config.ExitException;
 import dev.gantry.runtime.EngineSetup;
@@ -52,6 +53,11 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + " itself (NativeAllocator) (default: ${DEFAULT-VALUE})")
     String twinMalloc;
 
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "write libtorch's profiler trace of gantry's timed iterations (CONFIG.trace.json, Chrome"
+                    + " format) and print the operators that took the most time; the profiler slows what it times")
+    Path profile;
+
     @Override
     public Integer call() throws Exception {
         if (rounds < 1) {
@@ -80,7 +86,11 @@ final class BenchTrainCommand implements Callable<Integer> {
             double torchRss = 0;
             String torchVersion = "";
             for (int r = 0; r < rounds; r++) {
-                TrainBenchmark.Result gantry = TrainBenchmark.run(c, warmup, iterations);
+                Path trace = profile == null ? null : Files.createDirectories(profile).resolve(c.name() + ".trace.json");
+                TrainBenchmark.Result gantry = TrainBenchmark.run(c, warmup, iterations, trace);
+                if (trace != null) {
+                    printProfile(trace);
+                }
                 gantryRss = Math.max(gantryRss, gantry.peakRssMb());
                 Arrays.stream(gantry.seconds()).forEach(gantryTimes::add);
                 print("gantry (DJL)" + round(r), gantry.median(), gantry.peakRssMb());
@@ -112,6 +122,14 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void printProfile(Path trace) throws IOException {
+        System.out.println("  libtorch profile (" + trace + "), inclusive time per iteration:");
+        for (OpProfile.Op op : OpProfile.read(trace, iterations).stream().limit(15).toList()) {
+            System.out.printf(Locale.ROOT, "    %-60s %7.1f calls %9.2f ms%n", op.name(), op.callsPerIteration(),
+                    op.msPerIteration());
+        }
     }
 
     private String round(int r) {
