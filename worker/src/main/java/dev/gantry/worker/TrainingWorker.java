@@ -54,7 +54,8 @@ public final class TrainingWorker implements AutoCloseable {
 
         Segments(TaskWorker.Context context) {
             this.context = context;
-            runner = new SegmentRunner(context.stores(), context.settings().storeRoots(), context.settings().cacheDir());
+            runner = new SegmentRunner(context.stores(), context.settings().storeRoots(), context.settings().cacheDir(),
+                    context.settings().keptStates());
             cancellations = new CancellationWatch(context.settings().kafka(), context.settings().workerId());
             log.info("training worker {} waiting for tasks on {}", context.settings().workerId(), Topics.TRAINING_TASKS);
         }
@@ -136,7 +137,11 @@ public final class TrainingWorker implements AutoCloseable {
 
         @Override
         public void close() {
-            cancellations.close();
+            try {
+                cancellations.close();
+            } finally {
+                runner.close();
+            }
         }
     }
 }

@@ -23,10 +23,15 @@ import java.time.Duration;
  *     self-test's reference (a local Inception file's {@code <file>.reference.npz} is found without it)
  * @param storeRoots where this worker may read and write: every storage URI in a message is checked
  * @param statisticsCacheBytes the most the reference-statistics cache under {@code cacheDir} may hold
+ * @param keptStates how many committed trial states a training worker keeps in memory for the task
+ *     that continues one (0 turns it off); each costs its model and optimizer state in memory
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
-        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes) {
+        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes, int keptStates) {
+    /** More would rarely hit (a trial's next task goes to whichever worker asks first) and only cost memory. */
+    public static final int MAX_KEPT_STATES = 8;
+
     /** 20 GB: a few hundred data set and extractor pairs, or a handful of Inception ones with their real features. */
     public static final long DEFAULT_STATISTICS_CACHE_BYTES = 20L << 30;
 
@@ -45,6 +50,9 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         }
         if (statisticsCacheBytes < 0) {
             throw new IllegalArgumentException("statistics cache limit must not be negative (got " + statisticsCacheBytes + ")");
+        }
+        if (keptStates < 0 || keptStates > MAX_KEPT_STATES) {
+            throw new IllegalArgumentException("kept states must be 0 to " + MAX_KEPT_STATES + " (got " + keptStates + ")");
         }
         if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
             throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
