@@ -13,8 +13,8 @@ import java.util.concurrent.Executor;
 /**
  * Data sets in memory, the two most recently used (a worker that trains many kinds of trials
  * stays bounded), each loaded once on a background thread: a segment asks for its data set first
- * and reads and decodes its start checkpoint while the data set loads. A load that failed is not
- * kept, so the next task tries again.
+ * and reads and decodes its start checkpoint while the data set loads. A load that failed is
+ * started again by the next task that asks for it.
  */
 final class DatasetCache {
     private final Path downloadDir;
