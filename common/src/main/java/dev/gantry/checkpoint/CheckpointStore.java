@@ -1,11 +1,17 @@
 package dev.gantry.checkpoint;
 
 import dev.gantry.storage.ObjectStore;
+import dev.gantry.storage.StorageException;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,25 +54,86 @@ public final class CheckpointStore {
 
     /** @param prefix the checkpoint's key prefix, "" or ending in '/' */
     public Outcome commit(String prefix, long step, String specHash, Map<String, byte[]> files) {
+        try {
+            return commit(prefix, step, specHash, files, Runnable::run).outcome();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("a commit on the calling thread cannot wait", e);
+        }
+    }
+
+    /**
+     * What a commit did and which manifest is the checkpoint now.
+     *
+     * @param manifestSha256 the SHA-256 of the committed manifest (the one a task naming this
+     *     checkpoint carries), ours or the winner's
+     * @param ourBytes whether the committed manifest lists exactly the bytes this writer gave: then
+     *     what the writer holds in memory is the checkpoint, bit for bit
+     */
+    public record Committed(Outcome outcome, String manifestSha256, boolean ourBytes) {}
+
+    /**
+     * The commit protocol with the slow parts on {@code io}: the "already committed?" check and
+     * every object's upload run at the same time, and the manifest is created only after all of
+     * them have finished, so the order that makes the manifest the commit point is kept. A caller
+     * interrupted while waiting writes no manifest (objects already uploaded are unlisted, as after
+     * a crash).
+     *
+     * @param prefix the checkpoint's key prefix, "" or ending in '/'
+     */
+    public Committed commit(String prefix, long step, String specHash, Map<String, byte[]> files, Executor io)
+            throws InterruptedException {
         Manifest manifest = Manifest.describe(step, specHash, files, contentAddressed);
-        if (isCommittedAndSound(prefix, new Expected(step, specHash, ""))) {
-            return alreadyCommitted(prefix, manifest);
-        }
-        for (Manifest.Entry e : manifest.files()) {
-            store.put(prefix + e.object(), files.get(e.name()));
-        }
-        if (store.putIfAbsent(prefix + Manifest.FILE_NAME, manifest.toJson())) {
-            return Outcome.COMMITTED;
-        }
-        Manifest winner = committedManifest(prefix);
-        Set<String> listed = new HashSet<>();
-        winner.files().forEach(e -> listed.add(e.object()));
-        for (Manifest.Entry e : manifest.files()) {
-            if (!listed.contains(e.object())) {
-                store.delete(prefix + e.object());
+        byte[] ours = manifest.toJson();
+        // Checking first (on a direct executor: before any upload) keeps the single-threaded order of old.
+        CompletableFuture<Boolean> committed = CompletableFuture.supplyAsync(
+                () -> isCommittedAndSound(prefix, new Expected(step, specHash, "")), io);
+        List<CompletableFuture<Void>> uploads = new ArrayList<>();
+        // Known committed before uploading (always known on a direct executor): nothing to upload.
+        if (!(committed.isDone() && await(committed))) {
+            for (Manifest.Entry e : manifest.files()) {
+                uploads.add(CompletableFuture.runAsync(() -> store.put(prefix + e.object(), files.get(e.name())), io));
             }
         }
-        return alreadyCommitted(prefix, manifest);
+        await(committed);
+        for (CompletableFuture<Void> upload : uploads) {
+            await(upload);
+        }
+        if (!committed.join() && store.putIfAbsent(prefix + Manifest.FILE_NAME, ours)) {
+            return new Committed(Outcome.COMMITTED, Manifest.sha256(ours), true);
+        }
+        byte[] winnerBytes = store.get(prefix + Manifest.FILE_NAME).orElseThrow(() -> new StorageException(
+                store.location() + "/" + prefix + ": the manifest vanished right after it was found committed"));
+        Manifest winner = Manifest.parse(winnerBytes, store.location() + "/" + prefix);
+        if (!uploads.isEmpty()) {
+            Set<String> listed = new HashSet<>();
+            winner.files().forEach(e -> listed.add(e.object()));
+            for (Manifest.Entry e : manifest.files()) {
+                if (!listed.contains(e.object())) {
+                    store.delete(prefix + e.object());
+                }
+            }
+        }
+        boolean same = winner.sameContents(manifest);
+        if (!same) {
+            log.info("{}{}: already committed by another writer with other bytes; theirs is the checkpoint",
+                    store.location(), prefix);
+        }
+        return new Committed(Outcome.ALREADY_COMMITTED, Manifest.sha256(winnerBytes), same);
+    }
+
+    /** Waits for a step of a commit; its failure is the commit's, unwrapped. */
+    private static <T> T await(CompletableFuture<T> step) throws InterruptedException {
+        try {
+            return step.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new StorageException("checkpoint commit failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /**
@@ -143,23 +210,6 @@ public final class CheckpointStore {
         }
         manifest.verify(files, where);
         return files;
-    }
-
-    private Manifest committedManifest(String prefix) {
-        return Manifest.parse(store.get(prefix + Manifest.FILE_NAME).orElseThrow(), store.location() + "/" + prefix);
-    }
-
-    /**
-     * A manifest already exists: the checkpoint is committed. Different bytes are normal (another
-     * CPU, thread count or a GPU computed it); the committed ones are the checkpoint.
-     */
-    private Outcome alreadyCommitted(String prefix, Manifest ours) {
-        Manifest theirs = committedManifest(prefix);
-        if (!theirs.sameContents(ours)) {
-            log.info("{}{}: already committed by another writer with other bytes; theirs is the checkpoint",
-                    store.location(), prefix);
-        }
-        return Outcome.ALREADY_COMMITTED;
     }
 
     private static String trim(String where) {

@@ -92,6 +92,99 @@ class CheckpointStoreTest {
         assertEquals(3, local.list(PREFIX).size(), "the loser's own objects are collected: two files and the manifest");
     }
 
+    /** Every object upload waits until all of them have started: passes only when they run at the same time. */
+    private static final class ParallelCheckingStore implements ObjectStore {
+        private final ObjectStore inner;
+        private final java.util.concurrent.CountDownLatch allStarted;
+        private volatile boolean overlapped = true;
+        private volatile List<String> presentAtCommit;
+
+        ParallelCheckingStore(ObjectStore inner, int objects) {
+            this.inner = inner;
+            this.allStarted = new java.util.concurrent.CountDownLatch(objects);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) {
+            allStarted.countDown();
+            try {
+                // The bound only keeps a broken (sequential) commit from hanging the test.
+                overlapped &= allStarted.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inner.put(key, bytes);
+        }
+
+        @Override
+        public boolean putIfAbsent(String key, byte[] bytes) {
+            presentAtCommit = inner.list("");
+            return inner.putIfAbsent(key, bytes);
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return inner.get(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) {
+            inner.delete(key);
+        }
+
+        @Override
+        public String location() {
+            return inner.location();
+        }
+    }
+
+    @Test
+    void aParallelCommitUploadsTogetherAndCreatesTheManifestOnlyAfterEveryObject() throws Exception {
+        ObjectStore local = new LocalObjectStore(dir);
+        ParallelCheckingStore store = new ParallelCheckingStore(local, 2);
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            CheckpointStore.Committed c = new CheckpointStore(store).commit(PREFIX, 100, "spec", files("a"), io);
+            assertEquals(CheckpointStore.Outcome.COMMITTED, c.outcome());
+            assertTrue(store.overlapped, "the objects uploaded at the same time");
+            assertEquals(2, store.presentAtCommit.size(), "both objects were stored before the manifest was created: "
+                    + store.presentAtCommit);
+            assertEquals(Manifest.sha256(local.get(PREFIX + Manifest.FILE_NAME).orElseThrow()), c.manifestSha256());
+            assertTrue(c.ourBytes());
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    @Test
+    void aParallelCommitThatLosesNamesTheWinnersManifestAndWhetherItHoldsTheSameBytes() throws Exception {
+        ObjectStore local = new LocalObjectStore(dir);
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            assertEquals(CheckpointStore.Outcome.COMMITTED, new CheckpointStore(local).commit(PREFIX, 100, "spec",
+                    files("gpu")));
+            String winner = Manifest.sha256(local.get(PREFIX + Manifest.FILE_NAME).orElseThrow());
+            CheckpointStore.Committed other = new CheckpointStore(local).commit(PREFIX, 100, "spec", files("cpu"), io);
+            assertEquals(CheckpointStore.Outcome.ALREADY_COMMITTED, other.outcome());
+            assertEquals(winner, other.manifestSha256(), "the event names the committed manifest");
+            assertFalse(other.ourBytes(), "other bytes: what the loser holds is not the checkpoint");
+            assertEquals(3, local.list(PREFIX).size(), "the loser's own objects are collected: two files and the manifest");
+            CheckpointStore.Committed same = new CheckpointStore(local).commit(PREFIX, 100, "spec", files("gpu"), io);
+            assertEquals(CheckpointStore.Outcome.ALREADY_COMMITTED, same.outcome());
+            assertEquals(winner, same.manifestSha256());
+            assertTrue(same.ourBytes(), "the same bytes: the writer's state is the checkpoint");
+            assertArrayEquals(files("gpu").get("model.safetensors"), new CheckpointStore(local).read(PREFIX)
+                    .get("model.safetensors"));
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
     @Test
     void aCorruptCommittedCheckpointIsQuarantinedAndWrittenAgain() {
         ObjectStore local = new LocalObjectStore(dir);

@@ -7,7 +7,6 @@ import dev.gantry.checkpoint.CheckpointStore;
 import dev.gantry.checkpoint.Manifest;
 import dev.gantry.cluster.CacheLayout;
 import dev.gantry.cluster.ClusterLayout;
-import dev.gantry.data.Datasets;
 import dev.gantry.data.LabeledImages;
 import dev.gantry.failure.BadTaskException;
 import dev.gantry.failure.PermanentException;
@@ -24,17 +23,44 @@ import dev.gantry.training.StepStats;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one training segment: loads (or creates) the start state, trains to the task's end step,
  * and commits the checkpoint. Pure with respect to the task: the same task always commits the
  * same bytes, which is what makes redelivery harmless. Public for in-process tests that drive the
  * scheduler's tasks through the workers' own segment code without Kafka.
+ *
+ * <p>What overlaps what, and why it is safe:
+ * <ul>
+ *   <li>The state just committed stays in memory ({@link CommittedStates}) for the task that
+ *       continues it, named by checkpoint URI and manifest SHA-256: such a task skips reading and
+ *       decoding its start. The state kept is the object the checkpoint was encoded from, so
+ *       continuing it gives the bits a decode would.</li>
+ *   <li>"Is the end checkpoint already committed?" (a redelivery) is asked on an I/O thread while
+ *       the start state loads and the first steps run; nothing is committed before the answer,
+ *       and a yes stops the segment and announces the committed checkpoint as before.</li>
+ *   <li>The data set loads on an I/O thread while the start checkpoint is read and decoded.</li>
+ *   <li>The checkpoint's objects upload in parallel, beside the commit's own "already
+ *       committed?" check; the manifest, the commit point, is created after all of them.</li>
+ * </ul>
+ * The checkpoint event and the task's acknowledgement stay strictly after the commit (the
+ * worker's part). Compute (steps, encoding, decoding) stays on the caller's thread, the worker's
+ * one compute thread: DJL allows one GradientCollector per process.
  */
-public final class SegmentRunner {
+public final class SegmentRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SegmentRunner.class);
+
     /** What a segment did; {@code stats} is null when the checkpoint already existed. */
     public record Outcome(CheckpointRef checkpoint, boolean alreadyCommitted, StepStats stats, double segmentSeconds,
             double trainingSeconds) {}
@@ -57,35 +83,37 @@ public final class SegmentRunner {
         }
     }
 
+    /** Committed states kept for a continuation unless the worker is configured otherwise. */
+    public static final int DEFAULT_KEPT_STATES = 1;
+
     private final Stores stores;
     private final StoreRoots roots;
-    private final Path datasetCache;
-    /** Data sets in memory, the most recently used two: a worker that trains many kinds of trials stays bounded. */
-    private final Map<String, LabeledImages> datasets = new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, LabeledImages> eldest) {
-            return size() > 2;
-        }
-    };
+    /** Storage round trips and data set loads: waiting, not computing, so more threads than cores is fine. */
+    private final ExecutorService io = Executors.newCachedThreadPool(daemonThreads("gantry-segment-io"));
+    private final DatasetCache datasets;
+    private final CommittedStates kept;
 
     private final Device device;
     private final int lossEvery;
 
     /** A runner on the CPU that reads the losses after every step. */
     public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache) {
-        this(stores, roots, datasetCache, Device.cpu(), 1);
+        this(stores, roots, datasetCache, DEFAULT_KEPT_STATES, Device.cpu(), 1);
     }
 
     /**
+     * @param keptStates committed states kept in memory for a continuation on this worker (0: none)
      * @param device where the segment's tensors live (checked by the caller against the engine)
      * @param lossEvery copy the losses to the host every this many steps (the last step's always)
      */
-    public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache, Device device, int lossEvery) {
+    public SegmentRunner(Stores stores, StoreRoots roots, Path datasetCache, int keptStates, Device device,
+            int lossEvery) {
         this.stores = stores;
         this.roots = roots;
-        this.datasetCache = datasetCache;
         this.device = device;
         this.lossEvery = lossEvery;
+        this.kept = new CommittedStates(keptStates);
+        this.datasets = new DatasetCache(new CacheLayout(datasetCache).fashionMnistDownloads(), io);
     }
 
     /** @param cancelled asked before the segment starts and after every step */
@@ -97,18 +125,38 @@ public final class SegmentRunner {
         String endUri = ClusterLayout.checkpointUri(task.getCheckpointUriPrefix(), task.getToStep());
         Stores.Location end = stores.locate(endUri);
         CheckpointStore endStore = new CheckpointStore(end.store());
-        if (endStore.isCommittedAndSound(end.keyPrefix(),
-                new CheckpointStore.Expected(task.getToStep(), task.getSpecHash(), ""))) {
-            return new Outcome(ref(end, endUri, task.getToStep()), true, null, seconds(started), 0);
+        CompletableFuture<Boolean> endCommitted = CompletableFuture.supplyAsync(() -> endStore.isCommittedAndSound(
+                end.keyPrefix(), new CheckpointStore.Expected(task.getToStep(), task.getSpecHash(), "")), io);
+        CompletableFuture<LabeledImages> dataset = datasets.load(spec);
+        CommittedStates.Held held;
+        String source;
+        try {
+            if (task.getFromStep() == 0) {
+                kept.makeRoom();
+                held = fresh(task, spec, await(dataset, task));
+                source = "new";
+            } else {
+                Optional<CommittedStates.Held> memory = fromMemory(task);
+                source = memory.isPresent() ? "memory" : "store";
+                held = memory.isPresent() ? memory.get() : fromStore(task);
+            }
+        } catch (RuntimeException e) {
+            if (!(e instanceof CancelledException) && await(endCommitted, task)) {
+                return alreadyCommitted(end, endUri, task, started);  // the start no longer matters
+            }
+            throw e;
         }
-        LabeledImages data = datasets.computeIfAbsent(spec.dataset() + "@" + spec.model().imageSize(),
-                k -> Datasets.open(spec.dataset(), spec.model().imageSize(), new CacheLayout(datasetCache).fashionMnistDownloads()));
-        try (NDManager manager = NDManager.newBaseManager(device);
-                TrainingState state = startState(task, spec, data, manager)) {
-            Trainer trainer = new Trainer(state, data, lossEvery);
+        WorkerMetrics.startState(source);
+        try {
+            LabeledImages data = await(dataset, task);
+            double startSeconds = seconds(started);
+            Trainer trainer = new Trainer(held.state(), data, lossEvery);
             long trainStart = System.nanoTime();
             StepStats last = null;
             for (long s = task.getFromStep(); s < task.getToStep(); s++) {
+                if (endCommitted.isDone() && await(endCommitted, task)) {  // a failed check fails now, too
+                    return alreadyCommitted(end, endUri, task, started);
+                }
                 long stepStart = System.nanoTime();
                 try {
                     last = trainer.step();
@@ -127,13 +175,45 @@ public final class SegmentRunner {
             }
             double trainingSeconds = seconds(trainStart);
             stopIf(cancelled, task, task.getToStep());  // given up meanwhile (lost lock, SIGTERM): commit nothing
+            if (await(endCommitted, task)) {
+                return alreadyCommitted(end, endUri, task, started);
+            }
             long commitStart = System.nanoTime();
-            Map<String, byte[]> files = CheckpointCodec.encode(state);
-            CheckpointStore.Outcome outcome = endStore.commit(end.keyPrefix(), state.step(), spec.trajectoryHash(), files);
-            WorkerMetrics.committed(seconds(commitStart), files.values().stream().mapToLong(b -> b.length).sum());
-            return new Outcome(ref(end, endUri, state.step()), outcome == CheckpointStore.Outcome.ALREADY_COMMITTED, last,
+            Map<String, byte[]> files = CheckpointCodec.encode(held.state());
+            CheckpointStore.Committed committed;
+            try {
+                committed = endStore.commit(end.keyPrefix(), held.state().step(), spec.trajectoryHash(), files, io);
+            } catch (InterruptedException e) {
+                throw interrupted(task);
+            }
+            double commitSeconds = seconds(commitStart);
+            WorkerMetrics.committed(commitSeconds, files.values().stream().mapToLong(b -> b.length).sum());
+            log.info("task {}: start state from {} ({} s to the first step), {} steps in {} s, commit {} s",
+                    task.getTaskId(), source, round(startSeconds), task.getToStep() - task.getFromStep(),
+                    round(trainingSeconds), round(commitSeconds));
+            if (committed.ourBytes()) {
+                // The committed checkpoint is this state's encoding: the next segment may continue it in memory.
+                kept.keep(new CommittedStates.Key(endUri, committed.manifestSha256()), held);
+                held = null;
+            }
+            CheckpointRef ref = CheckpointRef.newBuilder().setUri(endUri).setStep(task.getToStep())
+                    .setManifestSha256(committed.manifestSha256()).build();
+            return new Outcome(ref, committed.outcome() == CheckpointStore.Outcome.ALREADY_COMMITTED, last,
                     seconds(started), trainingSeconds);
+        } finally {
+            if (held != null) {
+                held.close();
+            }
         }
+    }
+
+    /** Committed states in memory now (for tests). */
+    int keptStates() {
+        return kept.size();
+    }
+
+    private Outcome alreadyCommitted(Stores.Location end, String endUri, TrainingTask task, long started) {
+        return new Outcome(ref(end, endUri, task.getToStep()), true, null, seconds(started), 0);
     }
 
     private static void stopIf(BooleanSupplier cancelled, TrainingTask task, long step) {
@@ -144,31 +224,88 @@ public final class SegmentRunner {
         }
     }
 
-    private TrainingState startState(TrainingTask task, ExperimentSpec spec, LabeledImages data, NDManager manager) {
-        if (task.getFromStep() == 0) {
-            return new TrainingState(spec, task.getSpecYaml(), spec.model().resolve(data.channels(), data.numClasses()),
-                    data.classNames(), manager);
+    /** Interrupted while waiting (the worker gave the task up): stopped like a cancelled segment, nothing committed. */
+    private static CancelledException interrupted(TrainingTask task) {
+        Thread.currentThread().interrupt();
+        WorkerMetrics.cancelled();
+        return new CancelledException("task " + task.getTaskId() + ": interrupted while waiting for storage; nothing "
+                + "committed");
+    }
+
+    private CommittedStates.Held fresh(TrainingTask task, ExperimentSpec spec, LabeledImages data) {
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            return new CommittedStates.Held(new TrainingState(spec, task.getSpecYaml(),
+                    spec.model().resolve(data.channels(), data.numClasses()), data.classNames(), manager), manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
+    }
+
+    /**
+     * The state this worker committed as the task's start, when it still holds it. The manifest
+     * hash pins the step and the trajectory already; checking them again costs nothing.
+     */
+    private Optional<CommittedStates.Held> fromMemory(TrainingTask task) {
+        if (!task.hasStart()) {
+            return Optional.empty();
+        }
+        Optional<CommittedStates.Held> held = kept.take(new CommittedStates.Key(task.getStart().getUri(),
+                task.getStart().getManifestSha256()));
+        if (held.isPresent() && (held.get().state().step() != task.getFromStep()
+                || !held.get().state().spec().trajectoryHash().equals(task.getSpecHash()))) {
+            held.get().close();
+            return Optional.empty();
+        }
+        return held;
+    }
+
+    private CommittedStates.Held fromStore(TrainingTask task) {
         if (!task.hasStart()) {
             throw new BadTaskException("task " + task.getTaskId() + ": starts at step " + task.getFromStep()
                     + " but names no start checkpoint");
         }
         Stores.Location start = stores.locate(task.getStart().getUri());
-        TrainingState state;
+        NDManager manager = NDManager.newBaseManager(device);
         try {
-            Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix(),
-                    new CheckpointStore.Expected(task.getFromStep(), task.getSpecHash(), task.getStart().getManifestSha256()));
-            state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
-        } catch (CheckpointException | SpecException e) {
-            // A spec that no longer parses inside a verified checkpoint is a damaged checkpoint, not a bad task.
-            throw new UnusableStartException(e.getMessage(), e);
+            TrainingState state;
+            try {
+                Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix(),
+                        new CheckpointStore.Expected(task.getFromStep(), task.getSpecHash(),
+                                task.getStart().getManifestSha256()));
+                state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
+            } catch (CheckpointException | SpecException e) {
+                // A spec that no longer parses inside a verified checkpoint is a damaged checkpoint, not a bad task.
+                throw new UnusableStartException(e.getMessage(), e);
+            }
+            if (state.step() != task.getFromStep() || !state.spec().trajectoryHash().equals(task.getSpecHash())) {
+                state.close();
+                throw new CheckpointException(task.getStart().getUri() + ": holds step " + state.step()
+                        + " of another trajectory than task " + task.getTaskId() + " expects");
+            }
+            return new CommittedStates.Held(state, manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
-        if (state.step() != task.getFromStep() || !state.spec().trajectoryHash().equals(task.getSpecHash())) {
-            state.close();
-            throw new CheckpointException(task.getStart().getUri() + ": holds step " + state.step()
-                    + " of another trajectory than task " + task.getTaskId() + " expects");
+    }
+
+    /** Waits for background work; its failure is thrown as it was thrown there, so the failure policy judges it as before. */
+    private static <T> T await(CompletableFuture<T> f, TrainingTask task) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            throw interrupted(task);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
         }
-        return state;
     }
 
     private static CheckpointRef ref(Stores.Location location, String uri, long step) {
@@ -179,5 +316,25 @@ public final class SegmentRunner {
 
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
+    }
+
+    private static String round(double seconds) {
+        return String.format(java.util.Locale.ROOT, "%.3f", seconds);
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Frees the kept states; call once no segment runs any more. */
+    @Override
+    public void close() {
+        io.shutdownNow();
+        kept.close();
     }
 }

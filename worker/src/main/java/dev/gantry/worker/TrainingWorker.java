@@ -55,7 +55,7 @@ public final class TrainingWorker implements AutoCloseable {
         Segments(TaskWorker.Context context) {
             this.context = context;
             WorkerSettings settings = context.settings();
-            runner = new SegmentRunner(context.stores(), settings.storeRoots(), settings.cacheDir(),
+            runner = new SegmentRunner(context.stores(), settings.storeRoots(), settings.cacheDir(), settings.keptStates(),
                     settings.device().require("--device"), settings.lossEvery());
             cancellations = new CancellationWatch(context.settings().kafka(), context.settings().workerId());
             log.info("training worker {} waiting for tasks on {}", context.settings().workerId(), Topics.TRAINING_TASKS);
@@ -138,7 +138,11 @@ public final class TrainingWorker implements AutoCloseable {
 
         @Override
         public void close() {
-            cancellations.close();
+            try {
+                cancellations.close();
+            } finally {
+                runner.close();
+            }
         }
     }
 }

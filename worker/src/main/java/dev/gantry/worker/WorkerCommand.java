@@ -77,6 +77,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "a task that failed this many deliveries is parked as failed (default: ${DEFAULT-VALUE})")
     int maxDeliveries;
 
+    @Option(names = "--kept-states", paramLabel = "N", defaultValue = "1",
+            description = {"committed trial states a training worker keeps in memory, so that the task continuing one",
+                    "starts without reading it back (0 to " + WorkerSettings.MAX_KEPT_STATES + "; default: ${DEFAULT-VALUE})"})
+    int keptStates;
+
     @Option(names = "--inception", paramLabel = "PATH|URI",
             description = "Inception v3 TorchScript for eval workers: a file, s3:// or https:// (default: $GANTRY_INCEPTION)")
     String inception;
@@ -114,7 +119,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
                 orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
                 orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()), bytes("--cache-limit", cacheLimit),
-                compute.device(), compute.lossEvery());
+                keptStates, compute.device(), compute.lossEvery());
     }
 
     @Override

@@ -28,6 +28,10 @@ final class WorkerMetrics {
     private static final Histogram COMMIT_SECONDS = Histogram.builder().name("gantry_checkpoint_commit_seconds")
             .help("Encoding and committing a segment's checkpoint").classicOnly()
             .classicExponentialUpperBounds(0.01, 2, 14).register();
+    private static final Counter START_STATES = Counter.builder().name("gantry_training_start_states_total")
+            .help("Where segments' start states came from: memory (kept after this worker committed it), store (read"
+                    + " and decoded), new (step 0)")
+            .labelNames("source").register();
     private static final Counter COMMIT_BYTES = Counter.builder().name("gantry_checkpoint_bytes_total")
             .help("Checkpoint bytes written (manifest excluded)").register();
     private static final Counter CANCELLED = Counter.builder().name("gantry_training_segments_cancelled_total")
@@ -69,6 +73,10 @@ final class WorkerMetrics {
     static void committed(double seconds, long bytes) {
         COMMIT_SECONDS.observe(seconds);
         COMMIT_BYTES.inc(bytes);
+    }
+
+    static void startState(String source) {
+        START_STATES.labelValues(source).inc();
     }
 
     static void cancelled() {

@@ -26,11 +26,16 @@ import java.time.Duration;
  * @param statisticsCacheBytes the most the reference-statistics cache under {@code cacheDir} may hold
  * @param device where a training worker's tensors live
  * @param lossEvery a training worker copies the losses to the host every this many steps
+ * @param keptStates how many committed trial states a training worker keeps in memory for the task
+ *     that continues one (0 turns it off); each costs its model and optimizer state in memory
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
-        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes,
+        String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes, int keptStates,
         ComputeDevice device, int lossEvery) {
+    /** More would rarely hit (a trial's next task goes to whichever worker asks first) and only cost memory. */
+    public static final int MAX_KEPT_STATES = 8;
+
     /** 20 GB: a few hundred data set and extractor pairs, or a handful of Inception ones with their real features. */
     public static final long DEFAULT_STATISTICS_CACHE_BYTES = 20L << 30;
 
@@ -55,6 +60,9 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         }
         if (lossEvery < 1) {
             throw new IllegalArgumentException("losses must be read at least every step (got every " + lossEvery + ")");
+        }
+        if (keptStates < 0 || keptStates > MAX_KEPT_STATES) {
+            throw new IllegalArgumentException("kept states must be 0 to " + MAX_KEPT_STATES + " (got " + keptStates + ")");
         }
         if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
             throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
