@@ -286,6 +286,7 @@ public final class DispatchBench {
             CoordinatorProcess coordinator, PrintStream progress) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         int members = 0;
+        String unanswered = null;
         try (Admin admin = Admin.create(kafka.properties(Map.of("client.id", "dispatch-bench")))) {
             while (true) {
                 coordinator.checkAlive();
@@ -293,16 +294,20 @@ public final class DispatchBench {
                 try {
                     members = admin.describeShareGroups(List.of(Topics.TRAIN_WORKERS)).all().get(30, TimeUnit.SECONDS)
                             .get(Topics.TRAIN_WORKERS).members().size();
+                    unanswered = null;
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    members = 0;  // the group does not exist until the first member joins
+                    unanswered = e.getCause() != null ? e.getCause().toString() : e.toString();  // e.g. no group yet
                 }
                 if (members >= workers) {
                     progress.printf("  %d simulated workers in the share group %s%n", members, Topics.TRAIN_WORKERS);
                     return;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("only " + members + " of " + workers + " simulated workers joined "
-                            + Topics.TRAIN_WORKERS + " (is the broker's group.share.max.size below " + workers + "?)");
+                    throw new IllegalStateException(unanswered != null
+                            ? "the broker did not describe " + Topics.TRAIN_WORKERS + " for 120 s while " + workers
+                                    + " simulated workers joined (last seen: " + members + " members): " + unanswered
+                            : "only " + members + " of " + workers + " simulated workers joined " + Topics.TRAIN_WORKERS
+                                    + " in 120 s (is the broker's group.share.max.size below " + workers + "?)");
                 }
                 Thread.sleep(500);  // polling the group's size, not waiting for an event
             }
