@@ -2,9 +2,12 @@ package dev.gantry.cli;
 
 import dev.gantry.client.ClusterView;
 import dev.gantry.client.ExperimentClient;
+import dev.gantry.config.ExitException;
 import dev.gantry.coordinator.SchedulerSimulation;
 import dev.gantry.evaluation.features.FashionFeatureNet;
 import dev.gantry.local.LocalCluster;
+import dev.gantry.local.dispatch.DispatchBench;
+import dev.gantry.local.dispatch.DispatchResult;
 import dev.gantry.proto.v1.CheckpointEvent;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.TrialState;
@@ -17,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -28,7 +33,8 @@ import picocli.CommandLine.Option;
         description = {"Measure the distributed runtime: utilisation, hand-off gap, eval latency, scheduler scale.",
                 "Runs a local cluster (real Kafka, S3Mock, worker processes), then a coordinator scale simulation",
                 "(many trials, many no-op workers, scheduler only)."},
-        footer = {"", "Example:", "  gantry bench runtime --train-workers 2 --trials 2 --steps 300 --segment 50"})
+        footer = {"", "Examples:", "  gantry bench runtime --train-workers 2 --trials 2 --steps 300 --segment 50",
+                "  gantry bench runtime --simulated-workers 50,200,500 --sim-segments 10"})
 final class BenchRuntimeCommand implements Callable<Integer> {
     @Option(names = "--train-workers", defaultValue = "2")
     int trainWorkers;
@@ -51,8 +57,43 @@ final class BenchRuntimeCommand implements Callable<Integer> {
     @Option(names = "--skip-cluster", description = "only run the scheduler simulation")
     boolean skipCluster;
 
+    @Option(names = "--simulated-workers", split = ",", paramLabel = "N[,N...]",
+            description = {"dispatch on a real broker instead: the embedded broker, the real coordinator and N share-group",
+                    "consumers that commit no-op segments; one run per N, e.g. 50,200,500"})
+    List<Integer> simulatedWorkers;
+
+    @Option(names = "--trials-per-worker", defaultValue = "1",
+            description = "dispatch runs: trials per simulated worker (1: no standing backlog; default: ${DEFAULT-VALUE})")
+    int trialsPerWorker;
+
+    @Option(names = "--sim-segments", defaultValue = "10",
+            description = "dispatch runs: segments per trial (default: ${DEFAULT-VALUE})")
+    int simSegments;
+
+    @Option(names = "--segment-ms", defaultValue = "0",
+            description = "dispatch runs: how long a no-op segment pretends to run (default: ${DEFAULT-VALUE})")
+    long segmentMs;
+
+    @Option(names = "--broker", paramLabel = "KEY=VALUE",
+            description = "dispatch runs: a setting of the embedded broker (repeatable)")
+    Map<String, String> broker = new LinkedHashMap<>();
+
+    @Option(names = "--worker-client", paramLabel = "KEY=VALUE",
+            description = "dispatch runs: a Kafka client setting of the simulated workers (repeatable)")
+    Map<String, String> workerClient = new LinkedHashMap<>();
+
+    @Option(names = "--keep-dirs", description = "dispatch runs: keep each run's directory (broker log, coordinator.log, acquisitions.csv)")
+    boolean keepDirs;
+
+    @Option(names = "--sim-timeout", defaultValue = "10m",
+            description = "dispatch runs: the most one run may take after submission (default: ${DEFAULT-VALUE})")
+    String simTimeout;
+
     @Override
     public Integer call() throws Exception {
+        if (simulatedWorkers != null) {
+            return dispatch();
+        }
         String yaml = """
                 name: bench-runtime
                 dataset: {kind: fashion-mnist}
@@ -75,6 +116,48 @@ final class BenchRuntimeCommand implements Callable<Integer> {
                 + "(scheduler only; Kafka round trips are in the hand-off gap above)%n", r.segments(), r.seconds(),
                 r.p50Micros(), r.p99Micros(), r.maxMicros());
         return 0;
+    }
+
+    /** One dispatch run per worker count, each on a fresh broker and coordinator; a table at the end. */
+    private int dispatch() throws Exception {
+        Duration timeout = ChaosCommand.DurationOption.parse("--sim-timeout", simTimeout);
+        List<DispatchBench.Options> runs = new ArrayList<>();
+        for (int n : simulatedWorkers) {
+            try {
+                runs.add(new DispatchBench.Options(n, trialsPerWorker, simSegments, segmentMs,
+                        Path.of(System.getProperty("java.io.tmpdir"), "gantry-bench-dispatch-" + n + "-" + System.nanoTime()),
+                        broker, workerClient, timeout));
+            } catch (IllegalArgumentException e) {
+                throw ExitException.badInput(e.getMessage());
+            }
+        }
+        List<DispatchResult> results = new ArrayList<>();
+        for (DispatchBench.Options o : runs) {
+            System.out.printf("dispatch: %d simulated workers, %d trials x %d segments, %d ms segments (%s)%n",
+                    o.workers(), o.trials(), o.segmentsPerTrial(), o.segmentMs(), o.dir());
+            DispatchResult r = DispatchBench.run(o, System.out);
+            System.out.println(DispatchResult.header().lines().findFirst().orElseThrow());
+            System.out.println(r.row());
+            results.add(r);
+            if (r.clean() && !keepDirs) {
+                deleteQuietly(o.dir());
+            } else {
+                System.out.println("  kept for a look: " + o.dir() + " (acquisitions.csv, coordinator.log)");
+            }
+        }
+        System.out.printf("%nDispatch on a real broker (embedded KRaft broker and simulated workers in this JVM, the "
+                + "coordinator a process of its own; latency from a task record's timestamp to its acquisition):%n%n");
+        System.out.println(DispatchResult.header());
+        results.forEach(r -> System.out.println(r.row()));
+        return results.stream().allMatch(DispatchResult::clean) ? 0 : 1;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("could not remove " + dir + ": " + e.getMessage());
+        }
     }
 
     private void cluster(String yaml) throws Exception {

@@ -1,7 +1,6 @@
 package dev.gantry.coordinator;
 
 import dev.gantry.proto.v1.CheckpointEvent;
-import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.EvaluationResult;
 import dev.gantry.proto.v1.ExperimentCommand;
 import dev.gantry.proto.v1.TaskFailure;
@@ -61,6 +60,7 @@ public final class Coordinator implements AutoCloseable {
     private TrialScheduler scheduler = new TrialScheduler(System::currentTimeMillis);
     private final TransactionalPublisher publisher;
     private final Stores stores;
+    private final RetentionDeleter retention;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     public Coordinator(CoordinatorSettings settings) {
@@ -70,6 +70,7 @@ public final class Coordinator implements AutoCloseable {
         // states read next are all the states there will ever be from it.
         publisher = new TransactionalPublisher(settings.kafka(), TRANSACTIONAL_ID);
         stores = new Stores(settings.s3());
+        retention = new RetentionDeleter(stores, settings.storeRoot());
         StoreUri root = StoreUri.parse(settings.storeRoot());
         if (root.isS3()) {
             // A fresh deployment (docker compose with MinIO) starts with no bucket.
@@ -138,9 +139,8 @@ public final class Coordinator implements AutoCloseable {
                 }
                 failedCommits = 0;
                 CoordinatorMetrics.committed(actions.tasks.size() + actions.states.size(), scheduler.trials());
-                for (CheckpointRef c : actions.deletions) {
-                    delete(c);  // only after the states that dropped them are committed
-                }
+                retention.deleteLater(actions.deletions);  // only after the states that dropped them are committed
+                CoordinatorMetrics.retentionBacklog(retention.backlog());
             }
         }
     }
@@ -194,8 +194,11 @@ public final class Coordinator implements AutoCloseable {
                     return scheduler.checkpointCommitted(Messages.decode(r, CheckpointEvent.parser(), "CheckpointEvent"));
                 }
                 case Topics.EVAL_RESULTS -> {
-                    return Forks.complete(scheduler, stores, settings.storeRoot(),
-                            scheduler.evaluated(Messages.decode(r, EvaluationResult.parser(), "EvaluationResult")));
+                    Actions decided = scheduler.evaluated(Messages.decode(r, EvaluationResult.parser(), "EvaluationResult"));
+                    if (!decided.forks.isEmpty()) {
+                        retention.awaitIdle();  // a PBT exploit copies a checkpoint: no deletion may be under way
+                    }
+                    return Forks.complete(scheduler, stores, settings.storeRoot(), decided);
                 }
                 case Topics.TASK_FAILURES -> {
                     return scheduler.failed(Messages.decode(r, TaskFailure.parser(), "TaskFailure"));
@@ -245,6 +248,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private Actions fork(String experimentId, dev.gantry.proto.v1.ForkTrial command) {
+        retention.awaitIdle();  // the fork copies a checkpoint: no deletion may be under way
         return Forks.handle(scheduler, stores, settings.storeRoot(), experimentId, command);
     }
 
@@ -254,12 +258,9 @@ public final class Coordinator implements AutoCloseable {
         into.deletions.addAll(from.deletions);
     }
 
-    private void delete(CheckpointRef checkpoint) {
-        Forks.delete(stores, settings.storeRoot(), checkpoint);
-    }
-
     @Override
     public void close() {
+        retention.close();
         publisher.close();
         stores.close();
     }

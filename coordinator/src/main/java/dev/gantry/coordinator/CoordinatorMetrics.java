@@ -37,7 +37,14 @@ final class CoordinatorMetrics {
     private static final Gauge REBUILD = Gauge.builder().name("gantry_coordinator_rebuild_seconds")
             .help("How long the last rebuild from the compacted trial-state topic took").register();
 
+    private static final Gauge RETENTION_BACKLOG = Gauge.builder().name("gantry_coordinator_retention_backlog")
+            .help("Checkpoints retention dropped (in committed transactions) and not yet deleted from the store").register();
+
     private CoordinatorMetrics() {}
+
+    static void retentionBacklog(int checkpoints) {
+        RETENTION_BACKLOG.set(checkpoints);
+    }
 
     static void rebuilt(double seconds) {
         REBUILD.set(seconds);

@@ -25,6 +25,9 @@ import org.apache.kafka.server.common.MetadataVersion;
  * state) gets replication factor 1, or consumer and share groups wait forever for replicas.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    /** Members one share group may have: training workers at most this many (Kafka caps the setting at 1000). */
+    public static final int MAX_SHARE_GROUP_MEMBERS = 1000;
+
     private final KafkaRaftServer server;
     private final int port;
 
@@ -75,6 +78,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.consumer.min.heartbeat.interval.ms", "500");
         p.put("group.consumer.heartbeat.interval.ms", "1000");
         p.put("log.cleaner.backoff.ms", "1000");
+        // Kafka's default admits 200 members to a share group: the 201st training worker could never
+        // join. 1000 is the most Kafka allows (measured with 500 workers: `gantry bench runtime --simulated-workers`).
+        p.put("group.share.max.size", String.valueOf(MAX_SHARE_GROUP_MEMBERS));
         p.putAll(overrides);
 
         KafkaConfig config = new KafkaConfig(p, false);
