@@ -14,8 +14,12 @@
 #   scripts/install-deps.sh --tensorboard + a Python virtual environment with the tensorboard package (the tests read
 #                                       'gantry export tensorboard' files with its event reader), in
 #                                       ${GANTRY_PY_VENV:-~/.cache/gantry/venv-tensorboard}; pip's configured index
+#   scripts/install-deps.sh --torch-pip + the newest PyTorch pip installs (from pip's configured index) in
+#                                       ${GANTRY_TORCH_VENV:-~/.cache/gantry/venv-torch}: 'gantry bench train --python
+#                                       <venv>/bin/python' compares with what people install today, not Debian's 1.13
 set -euo pipefail
 tensorboard_venv=""
+torch_venv=""
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
@@ -31,6 +35,9 @@ for arg in "$@"; do
     --tensorboard)
       tensorboard_venv="${GANTRY_PY_VENV:-$HOME/.cache/gantry/venv-tensorboard}"
       /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv) ;;
+    --torch-pip)
+      torch_venv="${GANTRY_TORCH_VENV:-$HOME/.cache/gantry/venv-torch}"
+      /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv) ;;
     --promtool) command -v promtool >/dev/null || need+=(prometheus) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
@@ -41,15 +48,20 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" >&2
 fi
-if [ -n "$tensorboard_venv" ] && ! "$tensorboard_venv/bin/python" -c "import tensorboard" 2>/dev/null; then
-  echo "installing: tensorboard into $tensorboard_venv" >&2
-  /usr/bin/python3 -m venv "$tensorboard_venv"
+# pip_venv DIR MODULE PACKAGE: a virtual environment in DIR where MODULE imports, PACKAGE installed when it does not.
+pip_venv() {
+  local venv="$1" module="$2" package="$3"
+  "$venv/bin/python" -c "import $module" 2>/dev/null && return 0
+  echo "installing: $package into $venv" >&2
+  /usr/bin/python3 -m venv "$venv"
   # Where pip's configuration names local indexes only as extra ones (machine images without PyPI),
   # make the first the index, so pip never waits on an unreachable pypi.org.
-  index_args=()
-  local_indexes="$("$tensorboard_venv/bin/pip" config get global.extra-index-url 2>/dev/null || true)"
+  local index_args=() local_indexes url
+  local_indexes="$("$venv/bin/pip" config get global.extra-index-url 2>/dev/null || true)"
   for url in $local_indexes; do
     if [ ${#index_args[@]} -eq 0 ]; then index_args+=(--index-url "$url"); else index_args+=(--extra-index-url "$url"); fi
   done
-  "$tensorboard_venv/bin/pip" install -q "${index_args[@]}" tensorboard >&2
-fi
+  "$venv/bin/pip" install -q "${index_args[@]}" "$package" >&2
+}
+if [ -n "$tensorboard_venv" ]; then pip_venv "$tensorboard_venv" tensorboard tensorboard; fi
+if [ -n "$torch_venv" ]; then pip_venv "$torch_venv" torch torch; fi

@@ -40,7 +40,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--only", description = "run only this configuration: paper, small or 64x64")
     String only;
 
-    @Option(names = "--python", description = "python interpreter with torch (default: first of python3, /usr/bin/python3 that imports torch)")
+    @Option(names = "--python", description = "python interpreter with torch (default: the first that imports torch of"
+                    + " $GANTRY_TORCH_VENV or ~/.cache/gantry/venv-torch (scripts/install-deps.sh --torch-pip), python3,"
+                    + " /usr/bin/python3)")
     String python;
 
     @Option(names = "--rounds", defaultValue = "1",
@@ -73,6 +75,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         int t = EngineSetup.configure(threads);
         String py = python != null ? python : findPython();
         System.out.println("threads " + t + "; gantry's malloc: " + (NativeAllocator.tune() ? "tuned" : "glibc defaults")
+                + (NativeAllocator.singleArena() ? ", one arena" : ", per-thread arenas (MALLOC_ARENA_MAX=1 is set by ./gantry)")
                 + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py + ", malloc " + twinMalloc));
         for (TrainBenchmark.Config c : TrainBenchmark.CONFIGS) {
             if (only != null && !only.equals(c.name())) {
@@ -168,7 +171,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
 
     private static String findPython() {
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
+        String venv = System.getenv().getOrDefault("GANTRY_TORCH_VENV",
+                System.getProperty("user.home") + "/.cache/gantry/venv-torch");
+        for (String candidate : List.of(venv + "/bin/python", "python3", "/usr/bin/python3")) {
             try {
                 Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();

@@ -7,14 +7,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps glibc's malloc from handing libtorch's large buffers back to the kernel after every use.
- * A training step allocates and frees the same few-megabyte activations, gradients and oneDNN
- * scratchpads hundreds of times; by default each one above the mmap threshold (128 KB, growing
- * with use) is a fresh mapping and each free above the trim threshold returns pages, so the next
- * step faults them in again: on a virtual machine page faults cost more than the convolutions of a
- * small model. Kept in the heap instead (buffers up to 32 MB, glibc's maximum, a heap top that is
- * never trimmed), a step reuses warm pages. The process's peak memory is the same (what was freed
- * is reused, not added to); only its resident size no longer shrinks between steps.
- * {@code GANTRY_MALLOC=default} leaves glibc's settings alone.
+ * A training step allocates and frees the same activations, gradients and oneDNN scratchpads
+ * (up to 67 MB each at the paper's configuration, 268 MB for an attention map at 32x32) hundreds
+ * of times; by default each one above the mmap threshold (128 KB, growing with use) is a fresh
+ * mapping and each free above the trim threshold returns pages, so the next step faults them in
+ * again: on a virtual machine that costs more than the convolutions. Kept in the heap instead (an
+ * mmap threshold of 1 GB, a heap top that is never trimmed), a step reuses warm pages.
+ *
+ * <p>That works only in glibc's main arena: a thread's own arena is made of 64 MB heaps, and a
+ * larger buffer is mapped anyway. The JVM runs Java's main thread and every thread it starts on
+ * such arenas, and a thread keeps the arena it first used, so {@code MALLOC_ARENA_MAX=1} must be in
+ * the environment when the process starts: the {@code gantry} launcher and the images set it
+ * ({@link #singleArena} says whether it is). {@code GANTRY_MALLOC=default} leaves glibc alone.
  */
 public final class NativeAllocator {
     public static final String ENV = "GANTRY_MALLOC";
@@ -22,7 +26,7 @@ public final class NativeAllocator {
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_TOP_PAD = -2;
     private static final int M_MMAP_THRESHOLD = -3;
-    private static final int MMAP_THRESHOLD = 32 << 20;  // glibc refuses more on 64-bit
+    private static final int MMAP_THRESHOLD = 1 << 30;
     private static final int TOP_PAD = 64 << 20;
     private static final int TRIM_THRESHOLD = Integer.MAX_VALUE;
     private static boolean applied;
@@ -32,7 +36,12 @@ public final class NativeAllocator {
     /** The same settings as glibc's environment variables, for another process (a benchmark's reference). */
     public static java.util.Map<String, String> environment() {
         return java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "" + MMAP_THRESHOLD, "MALLOC_TRIM_THRESHOLD_", "" + TRIM_THRESHOLD,
-                "MALLOC_TOP_PAD_", "" + TOP_PAD);
+                "MALLOC_TOP_PAD_", "" + TOP_PAD, "MALLOC_ARENA_MAX", "1");
+    }
+
+    /** Whether every thread of this process allocates from glibc's main arena (set at process start). */
+    public static boolean singleArena() {
+        return "1".equals(System.getenv("MALLOC_ARENA_MAX"));
     }
 
     /** glibc's mallopt; absent on other C libraries. */

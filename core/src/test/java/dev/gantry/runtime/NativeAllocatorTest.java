@@ -18,7 +18,7 @@ class NativeAllocatorTest {
 
     @Test
     void anotherProcessGetsTheSameSettingsAsEnvironment() {
-        assertEquals(java.util.Set.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"),
+        assertEquals(java.util.Set.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"),
                 NativeAllocator.environment().keySet());
     }
 }
