@@ -1,7 +1,7 @@
 package dev.gantry.training;
 
+import dev.gantry.runtime.Futures;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.LongFunction;
@@ -36,16 +36,11 @@ final class InputPrefetch {
 
     private StepInputs await(CompletableFuture<StepInputs> future, long s) {
         try {
-            return future.get();
+            return Futures.get(future);
         } catch (InterruptedException e) {
             // Whoever interrupted (a lost lock) is answered after this step; it still needs its inputs.
             Thread.currentThread().interrupt();
             return prepare.apply(s);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 }

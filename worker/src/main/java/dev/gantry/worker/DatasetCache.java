@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -42,20 +41,5 @@ final class DatasetCache {
             loaded.put(key, data);
         }
         return data;
-    }
-
-    /** Waits for a load; its failure is thrown as the loader threw it, so the failure policy judges it as before. */
-    static LabeledImages await(CompletableFuture<LabeledImages> data) throws InterruptedException {
-        try {
-            return data.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

@@ -12,6 +12,7 @@ import dev.gantry.failure.BadTaskException;
 import dev.gantry.failure.PermanentException;
 import dev.gantry.proto.v1.CheckpointRef;
 import dev.gantry.proto.v1.TrainingTask;
+import dev.gantry.runtime.Futures;
 import dev.gantry.spec.ExperimentSpec;
 import dev.gantry.spec.SpecException;
 import dev.gantry.storage.StorageException;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -294,17 +294,9 @@ public final class SegmentRunner implements AutoCloseable {
     /** Waits for background work; its failure is thrown as it was thrown there, so the failure policy judges it as before. */
     private static <T> T await(CompletableFuture<T> f, TrainingTask task) {
         try {
-            return f.get();
+            return Futures.get(f);
         } catch (InterruptedException e) {
             throw interrupted(task);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 
