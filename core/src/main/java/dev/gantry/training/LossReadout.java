@@ -29,15 +29,15 @@ final class LossReadout implements AutoCloseable {
 
     /**
      * Keeps step {@code step}'s scalars (a 4-element array, unregistered from its scope and owned
-     * here from now) and reads all pending ones when due: on the trainer's first step and every
-     * {@code every} steps after it.
+     * here from now) and reads all pending ones when due: on the first step (nothing read yet) and
+     * every {@code every} steps after it.
      *
      * @return the latest stats read, whose {@code step()} says which step they are from
      */
-    StepStats add(long step, NDArray scalars, boolean first) {
+    StepStats add(long step, NDArray scalars) {
         steps.add(step);
         pending.add(scalars);
-        return first || pending.size() >= every ? read() : last;
+        return last == null || pending.size() >= every ? read() : last;
     }
 
     /** Reads every pending step (one host copy); throws on the first non-finite loss among them. */

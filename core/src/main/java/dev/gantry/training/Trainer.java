@@ -33,7 +33,6 @@ public final class Trainer {
     private final TrainingSpec training;
     private final InputPrefetch inputs;
     private final LossReadout losses;
-    private boolean first = true;
 
     /** A trainer that reads the losses after every step. */
     public Trainer(TrainingState state, LabeledImages data) {
@@ -94,9 +93,7 @@ public final class Trainer {
             d.close();
             lossG.close();
         }
-        boolean firstStep = first;
-        first = false;
-        return losses.add(s + 1, scalars, firstStep);
+        return losses.add(s + 1, scalars);
     }
 
     /** Reads the losses of every step not read yet and returns the last one's (null before any step). */
