@@ -130,7 +130,9 @@ public final class Trainer {
                     }
                     NDScope.unregister(loss, result);
                 }
-                real.close();
+                // fake is libtorch's own tensor; real is not closed here: an array made from Java data
+                // (manager.create) is, on the CPU, a view of a Java buffer that only its NDArray keeps
+                // alive, and D's first convolution saved it for backward.
                 fake.close();
                 backwardFreeing(collector, loss);
             }
@@ -190,6 +192,8 @@ public final class Trainer {
      * this is called: autograd holds its own references to what backward needs and drops each as
      * backward passes it, so activations are freed during backward (as in PyTorch, where Python's
      * references are gone by then) instead of all at the step's end. Same bits, lower peak memory.
+     * Only arrays libtorch allocated may be closed early: one created from Java data borrows a Java
+     * buffer that closing its NDArray lets the garbage collector free under autograd.
      */
     private static void backwardFreeing(GradientCollector collector, NDArray loss) {
         try {

@@ -105,4 +105,43 @@ class TrainerTest {
             assertTrue(e.getMessage().contains("at step 2:"), e.getMessage());
         }
     }
+    /**
+     * On the CPU an array made from Java data borrows a Java buffer that only its NDArray keeps
+     * alive: closed while autograd still reads it, the garbage collector frees it under training.
+     * With the collector running throughout, such a mistake changes the bits.
+     */
+    @Test
+    void trainingGivesTheSameBitsWhileTheGarbageCollectorRunsThroughout() throws Exception {
+        String yaml = TinySpecs.yaml("").replace("batchSize: 8", "batchSize: 64");  // buffers large enough to be reused
+        ExperimentSpec spec = dev.gantry.spec.SpecLoader.parse(yaml, "tiny-64.yaml");
+        LabeledImages data = TinyImages.randomImages(128, 10, 5);
+        String quiet = hashAfterSteps(spec, yaml, data, 8);
+        java.util.concurrent.atomic.AtomicBoolean training = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread collector = new Thread(() -> {
+            while (training.get()) {
+                System.gc();
+            }
+        }, "gc-hammer");
+        collector.start();
+        String collected;
+        try {
+            collected = hashAfterSteps(spec, yaml, data, 8);
+        } finally {
+            training.set(false);
+            collector.join();
+        }
+        assertEquals(quiet, collected);
+    }
+
+    private static String hashAfterSteps(ExperimentSpec spec, String yaml, LabeledImages data, int steps) {
+        try (NDManager manager = NDManager.newBaseManager();
+                TrainingState state = new TrainingState(spec, yaml, spec.model().resolve(1, 10),
+                        data.classNames(), manager)) {
+            Trainer trainer = new Trainer(state, data);
+            for (int i = 0; i < steps; i++) {
+                trainer.step();
+            }
+            return StateHash.of(state);
+        }
+    }
 }
