@@ -48,6 +48,11 @@ final class BenchRuntimeCommand implements Callable<Integer> {
     @Option(names = "--segment", defaultValue = "50", description = "steps per segment (default: ${DEFAULT-VALUE})")
     long segment;
 
+    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"training workers prepare for the spec (data set, a few throwaway steps) before their first",
+                    "task, as 'gantry worker train --warm' does; the time it took is printed (default: ${DEFAULT-VALUE})"})
+    boolean warm;
+
     @Option(names = "--sim-trials", defaultValue = "10000")
     int simTrials;
 
@@ -169,10 +174,15 @@ final class BenchRuntimeCommand implements Callable<Integer> {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / trainWorkers);
         System.out.printf("local cluster: %d training worker(s) x %d thread(s), 1 eval worker; %d trial(s) x %d steps in "
                 + "%d-step segments%n", trainWorkers, threads, trials, steps, segment);
+        Path spec = Files.writeString(dir.resolve("bench-runtime.yaml"), yaml);
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options(dir, true, threads, net,
                 WorkerSettings.defaultCacheDir(), 15_000, List.of()))) {
             for (int i = 0; i < trainWorkers; i++) {
-                cluster.addTrainWorker();
+                if (warm) {
+                    cluster.addTrainWorker(spec);
+                } else {
+                    cluster.addTrainWorker();
+                }
             }
             cluster.addEvalWorker();
             String id;
@@ -184,6 +194,10 @@ final class BenchRuntimeCommand implements Callable<Integer> {
                 List<EvaluationResult> results = done.stream().flatMap(t -> view.catchUp()
                         .results(t.getTrial().getTrialId()).stream()).toList();
                 report(events(cluster, id), results);
+            }
+            if (warm) {
+                System.out.println("training workers' preparation before their first task (--warm): "
+                        + warmUpLines(cluster.logs()));
             }
         }
     }
@@ -226,6 +240,18 @@ final class BenchRuntimeCommand implements Callable<Integer> {
         List<Double> compute = results.stream().map(EvaluationResult::getSeconds).toList();
         System.out.println("eval latency (checkpoint committed -> result published): " + stats(latency));
         System.out.println("  of which computing FID and intra-FID: " + stats(compute));
+    }
+
+    /** What each training worker logged about its warm-up. */
+    private static String warmUpLines(Path logs) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        try (var files = Files.list(logs)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().startsWith("train-")).sorted().toList()) {
+                Files.readAllLines(log).stream().filter(l -> l.contains("warmed up for"))
+                        .map(l -> log.getFileName() + ": " + l.substring(l.indexOf("warmed up for"))).forEach(lines::add);
+            }
+        }
+        return lines.isEmpty() ? "(none logged)" : "\n  " + String.join("\n  ", lines);
     }
 
     private static String stats(List<Double> values) {

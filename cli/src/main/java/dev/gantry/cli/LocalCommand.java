@@ -105,7 +105,7 @@ final class LocalCommand extends CommandGroup {
                 Thread hook = new Thread(cluster::close);
                 Runtime.getRuntime().addShutdownHook(hook);
                 for (int i = 0; i < trainWorkers; i++) {
-                    cluster.addTrainWorker();
+                    cluster.addTrainWorker(specFile);  // data set and model warm before the first task
                 }
                 for (int i = 0; i < evalWorkers; i++) {
                     cluster.addEvalWorker();

@@ -142,6 +142,19 @@ public final class LocalCluster implements AutoCloseable {
         return name;
     }
 
+    /**
+     * A training worker that prepares for the spec's trials (its data sets, a few throwaway steps
+     * of each model) before it takes a task, as {@code gantry worker train --warm SPEC} does.
+     */
+    public String addTrainWorker(Path warmSpec) throws IOException {
+        String name = "train-" + (++trainCount);
+        List<String> args = new ArrayList<>(workerArgs("train", name));
+        args.add("--warm");
+        args.add(warmSpec.toAbsolutePath().toString());
+        spawn(name, WorkerCommand.class.getName(), args);
+        return name;
+    }
+
     public String addEvalWorker() throws IOException {
         String name = "eval-" + (++evalCount);
         spawn(name, WorkerCommand.class.getName(), workerArgs("eval", name));

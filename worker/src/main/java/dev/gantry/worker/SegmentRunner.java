@@ -207,6 +207,49 @@ public final class SegmentRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Prepares this worker for a kind of trial before it takes any task: loads the spec's data set
+     * into the cache, then trains a throwaway fresh state of its model for {@code steps} steps, so
+     * that the first segment of such a trial neither waits for its data set nor pays the first
+     * steps' one-time costs (kernel selection, the allocator's heap growing, JIT compilation). It
+     * also proves the model trains here (memory, device) before a task depends on it. Nothing is
+     * stored and no kept state changes.
+     *
+     * @return how many steps ran (fewer when the spec trains fewer)
+     */
+    public long warmUp(ExperimentSpec spec, String specYaml, int steps) throws InterruptedException {
+        LabeledImages data = Futures.get(datasets.load(spec));
+        long count = Math.min(steps, spec.training().steps());
+        try (NDManager manager = NDManager.newBaseManager(device);
+                TrainingState state = new TrainingState(spec, specYaml, spec.model().resolve(data.channels(),
+                        data.numClasses()), data.classNames(), manager)) {
+            Trainer trainer = new Trainer(state, data, lossEvery);
+            for (long s = 0; s < count; s++) {
+                trainer.step();
+            }
+            trainer.readLosses();
+            CheckpointCodec.encode(state);  // the commit's encoding, compiled before a segment waits on it
+        }
+        return count;
+    }
+
+    /**
+     * Reads a key nothing writes under each store root, so that the first segment's storage round
+     * trips find the client started (the S3 client's first request costs about a second) and a
+     * store this worker cannot reach shows in its log at start. A failure is only logged: the tasks
+     * that need the store report it as before.
+     */
+    public void warmStorage() {
+        for (String root : roots.roots()) {
+            try {
+                Stores.Location location = stores.locate(root);
+                location.store().get(location.keyPrefix() + ".gantry-start-probe");
+            } catch (RuntimeException e) {
+                log.warn("store root {} could not be read at start: {}", root, e.getMessage());
+            }
+        }
+    }
+
     /** Committed states in memory now (for tests). */
     int keptStates() {
         return kept.size();

@@ -2,6 +2,7 @@ package dev.gantry.worker;
 
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.runtime.EngineSetup;
+import dev.gantry.runtime.Futures;
 import dev.gantry.selftest.NumericsException;
 import dev.gantry.storage.Stores;
 import dev.gantry.transport.Publisher;
@@ -39,6 +40,9 @@ final class TaskWorker<T, R> implements AutoCloseable {
         Optional<T> decode(ConsumerRecord<String, byte[]> record);
 
         String taskId(T task);
+
+        /** Whatever the role does before its first task, on the compute thread. */
+        default void prepare() { }
 
         /** The work, on the compute thread. */
         R run(T task) throws Exception;
@@ -82,8 +86,13 @@ final class TaskWorker<T, R> implements AutoCloseable {
         }
     }
 
-    /** Works until {@link #stop} is called, or until this machine was found to compute wrongly. */
+    /**
+     * Prepares the role, then works until {@link #stop} is called, or until this machine was found
+     * to compute wrongly. No task is taken before the role is prepared; a failed preparation stops
+     * the worker with its error.
+     */
     void run() throws InterruptedException {
+        Futures.get(computeThread.submit(role::prepare));
         queue.serve(stopping, this::handle);
     }
 

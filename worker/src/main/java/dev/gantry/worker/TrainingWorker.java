@@ -5,6 +5,7 @@ import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.proto.v1.TrainingStats;
 import dev.gantry.proto.v1.TrainingTask;
 import dev.gantry.proto.v1.WorkerProgress;
+import dev.gantry.spec.ExperimentPlan;
 import dev.gantry.training.StepStats;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.Topics;
@@ -59,6 +60,25 @@ public final class TrainingWorker implements AutoCloseable {
                     settings.device().require("--device"), settings.lossEvery());
             cancellations = new CancellationWatch(context.settings().kafka(), context.settings().workerId());
             log.info("training worker {} waiting for tasks on {}", context.settings().workerId(), Topics.TRAINING_TASKS);
+        }
+
+        @Override
+        public void prepare() {
+            runner.warmStorage();
+            for (ExperimentPlan.Trial trial : context.settings().warmUp()) {
+                long started = System.nanoTime();
+                long steps;
+                try {
+                    steps = runner.warmUp(trial.spec(), trial.specYaml(), WorkerSettings.WARM_UP_STEPS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                log.info("warmed up for {} {} ({}, {}x{}, batch {}): data set loaded and {} throwaway steps in {} s",
+                        trial.spec().name(), trial.label(), trial.spec().dataset().kind(), trial.spec().model().imageSize(),
+                        trial.spec().model().imageSize(), trial.spec().training().batchSize(), steps,
+                        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+            }
         }
 
         @Override

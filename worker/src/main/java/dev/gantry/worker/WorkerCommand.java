@@ -16,8 +16,12 @@ import dev.gantry.storage.StoreRoots;
 import dev.gantry.transport.ClusterOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.PlanLoader;
+import dev.gantry.spec.SpecException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -82,6 +86,13 @@ public final class WorkerCommand implements Callable<Integer> {
                     "starts without reading it back (0 to " + WorkerSettings.MAX_KEPT_STATES + "; default: ${DEFAULT-VALUE})"})
     int keptStates;
 
+    @Option(names = "--warm", paramLabel = "SPEC",
+            description = {"experiment spec (YAML, repeatable): before it takes a task, a training worker loads its data",
+                    "sets and trains each distinct model of it for " + WorkerSettings.WARM_UP_STEPS
+                            + " throwaway steps, so that its first segment of such a trial",
+                    "starts at full speed (and a model that cannot train here fails now, not in a task)"})
+    List<Path> warm;
+
     @Option(names = "--inception", paramLabel = "PATH|URI",
             description = "Inception v3 TorchScript for eval workers: a file, s3:// or https:// (default: $GANTRY_INCEPTION)")
     String inception;
@@ -119,7 +130,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 featurenet != null ? featurenet : new CacheLayout(cacheDir).featureNet(FashionFeatureNet.ID), cacheDir,
                 orEnv(inception, "GANTRY_INCEPTION"), orEnv(inceptionSha256, "GANTRY_INCEPTION_SHA256"),
                 orEnv(inceptionReference, "GANTRY_INCEPTION_REFERENCE"), StoreRoots.of(roots()), bytes("--cache-limit", cacheLimit),
-                keptStates, compute.device(), compute.lossEvery());
+                keptStates, compute.device(), compute.lossEvery(), warmUpTrials());
     }
 
     @Override
@@ -207,6 +218,24 @@ public final class WorkerCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw ExitException.badInput(flag + ": '" + text + "' is not a size like 500m or 20g");
         }
+    }
+
+    private List<ExperimentPlan.Trial> warmUpTrials() {
+        if (warm == null || warm.isEmpty()) {
+            return List.of();
+        }
+        if (!role.equals("train")) {
+            throw ExitException.badInput("--warm is for training workers (role train)");
+        }
+        List<ExperimentPlan> plans = new ArrayList<>();
+        for (Path file : warm) {
+            try {
+                plans.add(PlanLoader.load(file));
+            } catch (SpecException e) {
+                throw ExitException.badInput("--warm " + file + ": " + e.getMessage());
+            }
+        }
+        return WorkerSettings.warmUpTrials(plans);
     }
 
     private List<String> roots() {

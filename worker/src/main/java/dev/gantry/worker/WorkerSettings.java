@@ -6,8 +6,13 @@ import dev.gantry.storage.S3Settings;
 import dev.gantry.storage.StoreRoots;
 import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.TopicSetup;
+import dev.gantry.spec.ExperimentPlan;
+import dev.gantry.spec.ExperimentSpec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a worker process is configured with, validated on construction.
@@ -28,11 +33,13 @@ import java.time.Duration;
  * @param lossEvery a training worker copies the losses to the host every this many steps
  * @param keptStates how many committed trial states a training worker keeps in memory for the task
  *     that continues one (0 turns it off); each costs its model and optimizer state in memory
+ * @param warmUp trials a training worker prepares for before it takes a task (see
+ *     {@link SegmentRunner#warmUp}): one per distinct data set, model and batch size of the specs given
  */
 public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3, int threads, Duration progressEvery,
         int maxDeliveries, Path featurenetDir, Path cacheDir, String inception, String inceptionSha256,
         String inceptionReference, StoreRoots storeRoots, long statisticsCacheBytes, int keptStates,
-        ComputeDevice device, int lossEvery) {
+        ComputeDevice device, int lossEvery, List<ExperimentPlan.Trial> warmUp) {
     /** More would rarely hit (a trial's next task goes to whichever worker asks first) and only cost memory. */
     public static final int MAX_KEPT_STATES = 8;
 
@@ -64,10 +71,26 @@ public record WorkerSettings(String workerId, KafkaSettings kafka, S3Settings s3
         if (keptStates < 0 || keptStates > MAX_KEPT_STATES) {
             throw new IllegalArgumentException("kept states must be 0 to " + MAX_KEPT_STATES + " (got " + keptStates + ")");
         }
+        warmUp = List.copyOf(warmUp);
         if (maxDeliveries < 1 || maxDeliveries >= TopicSetup.DELIVERY_LIMIT) {
             throw new IllegalArgumentException("max deliveries must be 1 to " + (TopicSetup.DELIVERY_LIMIT - 1)
                     + ", below the work queues' delivery limit (got " + maxDeliveries + ")");
         }
+    }
+
+    /** Throwaway steps per warmed trial: the first steps carry the one-time costs. */
+    public static final int WARM_UP_STEPS = 2;
+
+    /** The trials of these plans worth warming: one per distinct data set, model and batch size. */
+    public static List<ExperimentPlan.Trial> warmUpTrials(List<ExperimentPlan> plans) {
+        Map<List<Object>, ExperimentPlan.Trial> distinct = new LinkedHashMap<>();
+        for (ExperimentPlan plan : plans) {
+            for (ExperimentPlan.Trial trial : plan.trials()) {
+                ExperimentSpec spec = trial.spec();
+                distinct.putIfAbsent(List.of(spec.dataset(), spec.model(), spec.training().batchSize()), trial);
+            }
+        }
+        return List.copyOf(distinct.values());
     }
 
     public static Path defaultCacheDir() {

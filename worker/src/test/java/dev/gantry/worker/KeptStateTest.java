@@ -99,6 +99,26 @@ class KeptStateTest {
     }
 
     @Test
+    void aWorkerWarmedUpForTheSpecCommitsTheBytesOfOneThatWasNot() throws Exception {
+        CheckpointRef warmed = firstSegment(work.resolve("warmed"), true);
+        CheckpointRef cold = firstSegment(work.resolve("cold"), false);
+        assertEquals(cold.getManifestSha256(), warmed.getManifestSha256(),
+                "the throwaway steps leave nothing behind that the trial's own steps would see");
+    }
+
+    private CheckpointRef firstSegment(Path root, boolean warm) throws Exception {
+        String store = Files.createDirectories(root).toString() + "/";
+        try (Stores stores = new Stores(S3Settings.fromEnvironment());
+                SegmentRunner runner = runner(stores, store, 1)) {
+            if (warm) {
+                assertEquals(2, runner.warmUp(SpecLoader.parse(yaml, "test"), yaml, 2));
+                assertEquals(0, runner.keptStates(), "a warm-up keeps no state");
+            }
+            return runner.run(task(store, 0, 3, null), (s, r) -> { }, () -> false).checkpoint();
+        }
+    }
+
+    @Test
     void aStartWithAnotherManifestHashIsReadFromTheStoreAndTheKeptStateFreed() throws Exception {
         String store = Files.createDirectories(work.resolve("store")).toString() + "/";
         try (Stores stores = new Stores(S3Settings.fromEnvironment());
