@@ -188,6 +188,18 @@ public final class CheckpointStore {
      * the reader was pointed at: its hash, step and spec hash, where given.
      */
     public Map<String, byte[]> read(String prefix, Expected expected) {
+        try {
+            return read(prefix, expected, Runnable::run);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("a direct executor never waits", e);
+        }
+    }
+
+    /**
+     * {@link #read(String, Expected)} with the objects fetched at the same time on {@code io}, after
+     * the manifest (which names them) has been read and checked.
+     */
+    public Map<String, byte[]> read(String prefix, Expected expected, Executor io) throws InterruptedException {
         String where = trim(store.location() + "/" + prefix);
         byte[] manifestBytes = store.get(prefix + Manifest.FILE_NAME).orElseThrow(() -> new CheckpointException(
                 where + ": no " + Manifest.FILE_NAME + " (not a checkpoint, or never committed)"));
@@ -203,10 +215,15 @@ public final class CheckpointStore {
             throw new CheckpointException(where + ": belongs to another trajectory (spec hash " + manifest.specHash()
                     + ", expected " + expected.specHash() + ")");
         }
-        Map<String, byte[]> files = new LinkedHashMap<>();
+        Map<String, CompletableFuture<byte[]>> fetches = new LinkedHashMap<>();
         for (Manifest.Entry entry : manifest.files()) {
-            files.put(entry.name(), store.get(prefix + entry.object()).orElseThrow(() -> new CheckpointException(
-                    where + ": " + entry.name() + " (" + entry.object() + ") is listed in the manifest but missing")));
+            fetches.put(entry.name(), CompletableFuture.supplyAsync(() -> store.get(prefix + entry.object())
+                    .orElseThrow(() -> new CheckpointException(where + ": " + entry.name() + " (" + entry.object()
+                            + ") is listed in the manifest but missing")), io));
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<byte[]>> fetch : fetches.entrySet()) {
+            files.put(fetch.getKey(), await(fetch.getValue()));
         }
         manifest.verify(files, where);
         return files;

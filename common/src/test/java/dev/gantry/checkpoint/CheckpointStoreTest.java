@@ -231,6 +231,28 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void aParallelReadGivesTheSameFilesAndTheSameErrors() throws Exception {
+        ObjectStore local = new LocalObjectStore(dir);
+        CheckpointStore store = new CheckpointStore(local);
+        store.commit(PREFIX, 100, "spec", files("a"));
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            Map<String, byte[]> sequential = store.read(PREFIX);
+            Map<String, byte[]> parallel = store.read(PREFIX, CheckpointStore.Expected.ANY, io);
+            assertEquals(List.copyOf(sequential.keySet()), List.copyOf(parallel.keySet()), "in the manifest's order");
+            sequential.forEach((name, bytes) -> assertArrayEquals(bytes, parallel.get(name), name));
+            String model = local.list(PREFIX).stream().filter(k -> k.contains("model.")).findFirst().orElseThrow();
+            local.delete(model);
+            CheckpointException missing = assertThrows(CheckpointException.class,
+                    () -> store.read(PREFIX, CheckpointStore.Expected.ANY, io), "the fetch's own exception, unwrapped");
+            assertTrue(missing.getMessage().contains("model.safetensors") && missing.getMessage().contains("missing"),
+                    missing.getMessage());
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    @Test
     void versionOneManifestsStoredUnderFileNamesStillRead() {
         ObjectStore local = new LocalObjectStore(dir);
         Map<String, byte[]> files = files("old");

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *   <li>"Is the end checkpoint already committed?" (a redelivery) is asked on an I/O thread while
  *       the start state loads and the first steps run; nothing is committed before the answer,
  *       and a yes stops the segment and announces the committed checkpoint as before.</li>
- *   <li>The data set loads on an I/O thread while the start checkpoint is read and decoded.</li>
+ *   <li>The data set loads on an I/O thread while the start checkpoint is read and decoded; the
+ *       start's objects download in parallel once its manifest has been checked.</li>
  *   <li>The checkpoint's objects upload in parallel, beside the commit's own "already
  *       committed?" check; the manifest, the commit point, is created after all of them.</li>
  * </ul>
@@ -314,9 +315,13 @@ public final class SegmentRunner implements AutoCloseable {
         try {
             TrainingState state;
             try {
-                Map<String, byte[]> files = new CheckpointStore(start.store()).read(start.keyPrefix(),
-                        new CheckpointStore.Expected(task.getFromStep(), task.getSpecHash(),
-                                task.getStart().getManifestSha256()));
+                Map<String, byte[]> files;
+                try {
+                    files = new CheckpointStore(start.store()).read(start.keyPrefix(), new CheckpointStore.Expected(
+                            task.getFromStep(), task.getSpecHash(), task.getStart().getManifestSha256()), io);
+                } catch (InterruptedException e) {
+                    throw interrupted(task);
+                }
                 state = CheckpointCodec.decode(files, manager, task.getStart().getUri());
             } catch (CheckpointException | SpecException e) {
                 // A spec that no longer parses inside a verified checkpoint is a damaged checkpoint, not a bad task.
