@@ -235,18 +235,27 @@ public final class SegmentRunner implements AutoCloseable {
     }
 
     /**
-     * Reads a key nothing writes under each store root, so that the first segment's storage round
-     * trips find the client started (the S3 client's first request costs about a second) and a
-     * store this worker cannot reach shows in its log at start. A failure is only logged: the tasks
-     * that need the store report it as before.
+     * Touches each store root the way a segment will, so that the first segment's storage round
+     * trips find the client started (the S3 client's first read and first conditional write each
+     * cost a good part of a second) and a store this worker cannot reach shows in its log at
+     * start: a read of a key nothing writes, and under an s3:// root a conditional write of a
+     * probe object named after this worker, deleted at once. Directory roots are only read (one
+     * may be a data set's folder). A failure is only logged: the tasks that need the store report
+     * it as before.
      */
-    public void warmStorage() {
+    public void warmStorage(String workerId) {
         for (String root : roots.roots()) {
             try {
                 Stores.Location location = stores.locate(root);
                 location.store().get(location.keyPrefix() + ".gantry-start-probe");
+                if (root.startsWith("s3://")) {
+                    String probe = location.keyPrefix() + ".gantry-start-probe-" + workerId;
+                    location.store().putIfAbsent(probe, new byte[0]);
+                    location.store().delete(probe);
+                }
             } catch (RuntimeException e) {
-                log.warn("store root {} could not be read at start: {}", root, e.getMessage());
+                log.warn("store root {} could not be read and written at start (a root that holds only data may be "
+                        + "read-only): {}", root, e.getMessage());
             }
         }
     }

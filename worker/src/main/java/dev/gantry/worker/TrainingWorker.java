@@ -64,7 +64,7 @@ public final class TrainingWorker implements AutoCloseable {
 
         @Override
         public void prepare() {
-            runner.warmStorage();
+            runner.warmStorage(context.settings().workerId());
             for (ExperimentPlan.Trial trial : context.settings().warmUp()) {
                 long started = System.nanoTime();
                 long steps;

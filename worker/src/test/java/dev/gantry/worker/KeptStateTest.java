@@ -106,6 +106,18 @@ class KeptStateTest {
                 "the throwaway steps leave nothing behind that the trial's own steps would see");
     }
 
+    @Test
+    void warmingStorageWritesNothingIntoADirectoryRoot() throws Exception {
+        Path root = Files.createDirectories(work.resolve("data-root"));
+        try (Stores stores = new Stores(S3Settings.fromEnvironment());
+                SegmentRunner runner = runner(stores, root + "/", 1)) {
+            runner.warmStorage("worker-1");
+        }
+        try (var left = Files.list(root)) {
+            assertEquals(List.of(), left.toList(), "a directory root may be a data set's folder: only read");
+        }
+    }
+
     private CheckpointRef firstSegment(Path root, boolean warm) throws Exception {
         String store = Files.createDirectories(root).toString() + "/";
         try (Stores stores = new Stores(S3Settings.fromEnvironment());
