@@ -17,6 +17,7 @@ import dev.gantry.training.CheckpointCodec;
 import dev.gantry.training.StateHash;
 import dev.gantry.training.Trainer;
 import dev.gantry.training.TrainingState;
+import dev.gantry.worker.SegmentRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -175,7 +176,7 @@ public final class ChaosRun {
         List<String> stray = root.store().list(root.keyPrefix()).stream()
                 .map(k -> k.substring(root.keyPrefix().length()))
                 .filter(k -> !k.startsWith("experiments/" + experimentId + "/") && !k.startsWith("stats/")
-                        && !k.equals(SENTINEL))
+                        && !k.equals(SENTINEL) && !k.startsWith(SegmentRunner.START_PROBE))
                 .toList();
         return new ChaosReport.Check("the bucket holds only the experiment's keys", stray.isEmpty(),
                 stray.isEmpty() ? "" : "stray keys " + stray.subList(0, Math.min(5, stray.size())));

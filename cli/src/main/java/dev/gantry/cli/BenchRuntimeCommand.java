@@ -14,6 +14,7 @@ import dev.gantry.proto.v1.TrialState;
 import dev.gantry.spec.SpecLoader;
 import dev.gantry.transport.TopicReplay;
 import dev.gantry.transport.Topics;
+import dev.gantry.worker.TrainingWorker;
 import dev.gantry.worker.WorkerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -247,8 +248,9 @@ final class BenchRuntimeCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         try (var files = Files.list(logs)) {
             for (Path log : files.filter(f -> f.getFileName().toString().startsWith("train-")).sorted().toList()) {
-                Files.readAllLines(log).stream().filter(l -> l.contains("warmed up for"))
-                        .map(l -> log.getFileName() + ": " + l.substring(l.indexOf("warmed up for"))).forEach(lines::add);
+                Files.readAllLines(log).stream().filter(l -> l.contains(TrainingWorker.WARMED_UP))
+                        .map(l -> log.getFileName() + ": " + l.substring(l.indexOf(TrainingWorker.WARMED_UP)))
+                        .forEach(lines::add);
             }
         }
         return lines.isEmpty() ? "(none logged)" : "\n  " + String.join("\n  ", lines);

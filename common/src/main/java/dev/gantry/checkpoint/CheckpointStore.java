@@ -121,7 +121,7 @@ public final class CheckpointStore {
         return new Committed(Outcome.ALREADY_COMMITTED, Manifest.sha256(winnerBytes), same);
     }
 
-    /** Waits for a step of a commit; its failure is the commit's, unwrapped. */
+    /** Waits for a step of a commit or a read; its failure is the caller's, unwrapped. */
     private static <T> T await(CompletableFuture<T> step) throws InterruptedException {
         try {
             return step.get();
@@ -132,7 +132,7 @@ public final class CheckpointStore {
             if (e.getCause() instanceof Error err) {
                 throw err;
             }
-            throw new StorageException("checkpoint commit failed: " + e.getCause(), e.getCause());
+            throw new StorageException("checkpoint storage failed: " + e.getCause(), e.getCause());
         }
     }
 

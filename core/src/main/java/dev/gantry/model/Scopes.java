@@ -9,11 +9,11 @@ import java.util.function.Supplier;
  * drops gantry's reference to the native tensor: autograd keeps its own references to what
  * backward needs, so this lowers peak memory (and allocation churn) without changing results.
  */
-final class Scopes {
+public final class Scopes {
     private Scopes() {}
 
     /** Runs {@code block} in its own NDScope and hands its result to the enclosing scope. */
-    static NDArray keepOnlyResult(Supplier<NDArray> block) {
+    public static NDArray keepOnlyResult(Supplier<NDArray> block) {
         NDArray result;
         try (NDScope scope = new NDScope()) {
             result = block.get();

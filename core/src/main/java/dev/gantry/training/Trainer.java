@@ -16,6 +16,7 @@ import dev.gantry.model.Forward;
 import dev.gantry.model.ModelTensor;
 import dev.gantry.model.MovingAverage;
 import dev.gantry.model.NoGrad;
+import dev.gantry.model.Scopes;
 import dev.gantry.spec.TrainingSpec;
 import java.util.List;
 
@@ -130,6 +131,7 @@ public final class Trainer {
                     }
                     NDScope.unregister(loss, result);
                 }
+                NDScope.register(result);  // the step's scope frees it if backward or the update fails
                 // fake is libtorch's own tensor; real is not closed here: an array made from Java data
                 // (manager.create) is, on the CPU, a view of a Java buffer that only its NDArray keeps
                 // alive, and D's first convolution saved it for backward.
@@ -137,22 +139,15 @@ public final class Trainer {
                 backwardFreeing(collector, loss);
             }
             state.discriminatorOptimizer().step();
+            NDScope.unregister(result);
             return result;
         }
     }
 
-    /** G's output for the D step, outside any graph; G's other arrays are freed before D runs. */
+    /** G's output for the D step, outside any graph; G's other arrays (z included) are freed before D runs. */
     private NDArray detachedFakes(StepInputs.Discriminator in, NDArray fakeLabels) {
-        NDArray fake;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray z = state.model().manager().create(in.fakeNoise(),
-                    new Shape(training.batchSize(), state.modelConfig().zDim()));
-            fake = state.model().generator().forward(z, fakeLabels, Forward.TRAIN);
-            NDScope.unregister(fake);
-        }
-        NDScope.register(fake);
-        return fake;
+        return Scopes.keepOnlyResult(() -> state.model().generator().forward(state.model().manager().create(
+                in.fakeNoise(), new Shape(training.batchSize(), state.modelConfig().zDim())), fakeLabels, Forward.TRAIN));
     }
 
     /** One G update through D on fresh fakes; returns G's loss on the device, owned by the caller. */
@@ -178,11 +173,13 @@ public final class Trainer {
                     lossG = loss.stopGradient();
                     NDScope.unregister(loss, lossG);
                 }
+                NDScope.register(lossG);  // the step's scope frees it if backward or the update fails
                 backwardFreeing(collector, loss);
             } finally {
                 requireGradients(dParameters, true);
             }
             state.generatorOptimizer().step();
+            NDScope.unregister(lossG);
             return lossG;
         }
     }

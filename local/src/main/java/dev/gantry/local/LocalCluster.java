@@ -137,9 +137,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public String addTrainWorker() throws IOException {
-        String name = "train-" + (++trainCount);
-        spawn(name, WorkerCommand.class.getName(), workerArgs("train", name));
-        return name;
+        return addTrainWorker(List.of());
     }
 
     /**
@@ -147,10 +145,13 @@ public final class LocalCluster implements AutoCloseable {
      * of each model) before it takes a task, as {@code gantry worker train --warm SPEC} does.
      */
     public String addTrainWorker(Path warmSpec) throws IOException {
+        return addTrainWorker(List.of("--warm", warmSpec.toAbsolutePath().toString()));
+    }
+
+    private String addTrainWorker(List<String> extraArgs) throws IOException {
         String name = "train-" + (++trainCount);
         List<String> args = new ArrayList<>(workerArgs("train", name));
-        args.add("--warm");
-        args.add(warmSpec.toAbsolutePath().toString());
+        args.addAll(extraArgs);
         spawn(name, WorkerCommand.class.getName(), args);
         return name;
     }

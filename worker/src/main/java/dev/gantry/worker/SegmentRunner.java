@@ -84,6 +84,12 @@ public final class SegmentRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #warmStorage} names its probe keys with, at a store root: a probe a crash left
+     * behind (killed between its write and its delete) is not a checkpoint or anyone's data.
+     */
+    public static final String START_PROBE = ".gantry-start-probe-";
+
     /** Committed states kept for a continuation unless the worker is configured otherwise. */
     public static final int DEFAULT_KEPT_STATES = 1;
 
@@ -134,7 +140,7 @@ public final class SegmentRunner implements AutoCloseable {
         try {
             if (task.getFromStep() == 0) {
                 kept.makeRoom();
-                held = fresh(task, spec, await(dataset, task));
+                held = newState(spec, task.getSpecYaml(), await(dataset, task));
                 source = "new";
             } else {
                 Optional<CommittedStates.Held> memory = fromMemory(task);
@@ -216,22 +222,26 @@ public final class SegmentRunner implements AutoCloseable {
      * also proves the model trains here (memory, device) before a task depends on it. Nothing is
      * stored and no kept state changes.
      *
-     * @return how many steps ran (fewer when the spec trains fewer)
+     * @param stopping asked before each step: a worker told to stop ends its warm-up there
+     * @return how many steps ran (fewer when the spec trains fewer, or the worker is stopping)
+     * @throws StoreRoots.OutsideRootsException when the spec's data set is outside the store roots,
+     *     as every task of the spec would be refused
      */
-    public long warmUp(ExperimentSpec spec, String specYaml, int steps) throws InterruptedException {
+    public long warmUp(ExperimentSpec spec, String specYaml, int steps, BooleanSupplier stopping)
+            throws InterruptedException {
+        spec.dataset().path().ifPresent(p -> roots.require(p, "--warm spec " + spec.name() + " dataset.path"));
         LabeledImages data = Futures.get(datasets.load(spec));
         long count = Math.min(steps, spec.training().steps());
-        try (NDManager manager = NDManager.newBaseManager(device);
-                TrainingState state = new TrainingState(spec, specYaml, spec.model().resolve(data.channels(),
-                        data.numClasses()), data.classNames(), manager)) {
-            Trainer trainer = new Trainer(state, data, lossEvery);
-            for (long s = 0; s < count; s++) {
+        long ran = 0;
+        try (CommittedStates.Held held = newState(spec, specYaml, data)) {
+            Trainer trainer = new Trainer(held.state(), data, lossEvery);
+            for (; ran < count && !stopping.getAsBoolean(); ran++) {
                 trainer.step();
             }
             trainer.readLosses();
-            CheckpointCodec.encode(state);  // the commit's encoding, compiled before a segment waits on it
+            CheckpointCodec.encode(held.state());  // the commit's encoding, compiled before a segment waits on it
         }
-        return count;
+        return ran;
     }
 
     /**
@@ -247,9 +257,9 @@ public final class SegmentRunner implements AutoCloseable {
         for (String root : roots.roots()) {
             try {
                 Stores.Location location = stores.locate(root);
-                location.store().get(location.keyPrefix() + ".gantry-start-probe");
+                location.store().get(location.keyPrefix() + START_PROBE);
                 if (root.startsWith("s3://")) {
-                    String probe = location.keyPrefix() + ".gantry-start-probe-" + workerId;
+                    String probe = location.keyPrefix() + START_PROBE + workerId;
                     location.store().putIfAbsent(probe, new byte[0]);
                     location.store().delete(probe);
                 }
@@ -285,10 +295,11 @@ public final class SegmentRunner implements AutoCloseable {
                 + "committed");
     }
 
-    private CommittedStates.Held fresh(TrainingTask task, ExperimentSpec spec, LabeledImages data) {
+    /** A trial's state at step 0, on this runner's device. */
+    private CommittedStates.Held newState(ExperimentSpec spec, String specYaml, LabeledImages data) {
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            return new CommittedStates.Held(new TrainingState(spec, task.getSpecYaml(),
+            return new CommittedStates.Held(new TrainingState(spec, specYaml,
                     spec.model().resolve(data.channels(), data.numClasses()), data.classNames(), manager), manager);
         } catch (RuntimeException e) {
             manager.close();

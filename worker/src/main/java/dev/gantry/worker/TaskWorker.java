@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -41,8 +42,11 @@ final class TaskWorker<T, R> implements AutoCloseable {
 
         String taskId(T task);
 
-        /** Whatever the role does before its first task, on the compute thread. */
-        default void prepare() { }
+        /**
+         * Whatever the role does before its first task, on the compute thread; {@code stopping}
+         * turns true when the worker is told to stop meanwhile.
+         */
+        default void prepare(BooleanSupplier stopping) { }
 
         /** The work, on the compute thread. */
         R run(T task) throws Exception;
@@ -92,7 +96,7 @@ final class TaskWorker<T, R> implements AutoCloseable {
      * the worker with its error.
      */
     void run() throws InterruptedException {
-        Futures.get(computeThread.submit(role::prepare));
+        Futures.get(computeThread.submit(() -> role.prepare(stopping::get)));
         queue.serve(stopping, this::handle);
     }
 

@@ -11,6 +11,7 @@ import dev.gantry.transport.Messages;
 import dev.gantry.transport.Topics;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@link FailurePolicy}'s to decide.
  */
 public final class TrainingWorker implements AutoCloseable {
+    /** How a training worker's log line about its warm-up starts (benchmarks read it). */
+    public static final String WARMED_UP = "warmed up for";
+
     private final TaskWorker<Received, SegmentRunner.Outcome> worker;
 
     public TrainingWorker(WorkerSettings settings) {
@@ -63,18 +67,21 @@ public final class TrainingWorker implements AutoCloseable {
         }
 
         @Override
-        public void prepare() {
+        public void prepare(BooleanSupplier stopping) {
             runner.warmStorage(context.settings().workerId());
             for (ExperimentPlan.Trial trial : context.settings().warmUp()) {
+                if (stopping.getAsBoolean()) {
+                    return;
+                }
                 long started = System.nanoTime();
                 long steps;
                 try {
-                    steps = runner.warmUp(trial.spec(), trial.specYaml(), WorkerSettings.WARM_UP_STEPS);
+                    steps = runner.warmUp(trial.spec(), trial.specYaml(), WorkerSettings.WARM_UP_STEPS, stopping);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                log.info("warmed up for {} {} ({}, {}x{}, batch {}): data set loaded and {} throwaway steps in {} s",
+                log.info(WARMED_UP + " {} {} ({}, {}x{}, batch {}): data set loaded and {} throwaway steps in {} s",
                         trial.spec().name(), trial.label(), trial.spec().dataset().kind(), trial.spec().model().imageSize(),
                         trial.spec().model().imageSize(), trial.spec().training().batchSize(), steps,
                         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));

@@ -107,6 +107,24 @@ class KeptStateTest {
     }
 
     @Test
+    void aWarmUpStopsWhenTheWorkerDoesAndRefusesADataSetOutsideTheRoots() throws Exception {
+        String store = Files.createDirectories(work.resolve("store")).toString() + "/";
+        try (Stores stores = new Stores(S3Settings.fromEnvironment());
+                SegmentRunner runner = runner(stores, store, 1)) {
+            assertEquals(0, runner.warmUp(SpecLoader.parse(yaml, "test"), yaml, 2, () -> true),
+                    "told to stop before its first step: none ran");
+        }
+        try (Stores stores = new Stores(S3Settings.fromEnvironment());
+                SegmentRunner onlyTheStore = new SegmentRunner(stores, StoreRoots.of(List.of(store)),
+                        shared.resolve("cache"), 1, ai.djl.Device.cpu(), 2)) {
+            StoreRoots.OutsideRootsException e = assertThrows(StoreRoots.OutsideRootsException.class,
+                    () -> onlyTheStore.warmUp(SpecLoader.parse(yaml, "test"), yaml, 2, () -> false),
+                    "every task of this spec would be refused: so is the warm-up, at start");
+            assertTrue(e.getMessage().contains("dataset.path"), e.getMessage());
+        }
+    }
+
+    @Test
     void warmingStorageWritesNothingIntoADirectoryRoot() throws Exception {
         Path root = Files.createDirectories(work.resolve("data-root"));
         try (Stores stores = new Stores(S3Settings.fromEnvironment());
@@ -123,7 +141,7 @@ class KeptStateTest {
         try (Stores stores = new Stores(S3Settings.fromEnvironment());
                 SegmentRunner runner = runner(stores, store, 1)) {
             if (warm) {
-                assertEquals(2, runner.warmUp(SpecLoader.parse(yaml, "test"), yaml, 2));
+                assertEquals(2, runner.warmUp(SpecLoader.parse(yaml, "test"), yaml, 2, () -> false));
                 assertEquals(0, runner.keptStates(), "a warm-up keeps no state");
             }
             return runner.run(task(store, 0, 3, null), (s, r) -> { }, () -> false).checkpoint();
