@@ -1,6 +1,7 @@
 package dev.gantry.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
@@ -21,5 +22,16 @@ public final class Scopes {
         }
         NDScope.register(result);
         return result;
+    }
+
+    /** {@link #keepOnlyResult} for a block with several results, handed on in the order returned. */
+    public static NDList keepOnlyResults(Supplier<NDList> block) {
+        NDList results;
+        try (NDScope scope = new NDScope()) {
+            results = block.get();
+            NDScope.unregister(results);
+        }
+        results.forEach(NDScope::register);
+        return results;
     }
 }

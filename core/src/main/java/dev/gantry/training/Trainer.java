@@ -119,24 +119,21 @@ public final class Trainer {
             zeroGradients(state.model().discriminatorState().trainable());
             NDArray result;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss;
-                try (NDScope forward = new NDScope()) {
-                    forward.suppressNotUsedWarning();
+                NDList lossAndScalars = Scopes.keepOnlyResults(() -> {
                     NDArray dReal = d.forward(real, realLabels, Forward.TRAIN);
                     NDArray dFake = d.forward(fake, fakeLabels, Forward.TRAIN);
-                    loss = HingeLoss.discriminator(dReal, dFake);
+                    NDArray loss = HingeLoss.discriminator(dReal, dFake);
                     try (NoGrad ignored = new NoGrad()) {
-                        result = NDArrays.stack(new NDList(loss.stopGradient(), dReal.stopGradient().mean(),
-                                dFake.stopGradient().mean()));
+                        return new NDList(loss, NDArrays.stack(new NDList(loss.stopGradient(),
+                                dReal.stopGradient().mean(), dFake.stopGradient().mean())));
                     }
-                    NDScope.unregister(loss, result);
-                }
-                NDScope.register(result);  // the step's scope frees it if backward or the update fails
+                });
+                result = lossAndScalars.get(1);
                 // fake is libtorch's own tensor; real is not closed here: an array made from Java data
                 // (manager.create) is, on the CPU, a view of a Java buffer that only its NDArray keeps
                 // alive, and D's first convolution saved it for backward.
                 fake.close();
-                backwardFreeing(collector, loss);
+                backwardFreeing(collector, lossAndScalars.get(0));
             }
             state.discriminatorOptimizer().step();
             NDScope.unregister(result);
@@ -165,16 +162,13 @@ public final class Trainer {
             List<ModelTensor> dParameters = state.model().discriminatorState().trainable();
             requireGradients(dParameters, false);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss;
-                try (NDScope forward = new NDScope()) {
-                    forward.suppressNotUsedWarning();
+                NDList lossAndDetached = Scopes.keepOnlyResults(() -> {
                     NDArray fake = state.model().generator().forward(z, labels, Forward.TRAIN);
-                    loss = HingeLoss.generator(state.model().discriminator().forward(fake, labels, Forward.TRAIN));
-                    lossG = loss.stopGradient();
-                    NDScope.unregister(loss, lossG);
-                }
-                NDScope.register(lossG);  // the step's scope frees it if backward or the update fails
-                backwardFreeing(collector, loss);
+                    NDArray loss = HingeLoss.generator(state.model().discriminator().forward(fake, labels, Forward.TRAIN));
+                    return new NDList(loss, loss.stopGradient());
+                });
+                lossG = lossAndDetached.get(1);
+                backwardFreeing(collector, lossAndDetached.get(0));
             } finally {
                 requireGradients(dParameters, true);
             }
