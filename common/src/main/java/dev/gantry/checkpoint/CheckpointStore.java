@@ -1,5 +1,6 @@
 package dev.gantry.checkpoint;
 
+import dev.gantry.concurrent.Futures;
 import dev.gantry.storage.ObjectStore;
 import dev.gantry.storage.StorageException;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,14 +89,14 @@ public final class CheckpointStore {
                 () -> isCommittedAndSound(prefix, new Expected(step, specHash, "")), io);
         List<CompletableFuture<Void>> uploads = new ArrayList<>();
         // Known committed before uploading (always known on a direct executor): nothing to upload.
-        if (!(committed.isDone() && await(committed))) {
+        if (!(committed.isDone() && Futures.get(committed))) {
             for (Manifest.Entry e : manifest.files()) {
                 uploads.add(CompletableFuture.runAsync(() -> store.put(prefix + e.object(), files.get(e.name())), io));
             }
         }
-        await(committed);
+        Futures.get(committed);
         for (CompletableFuture<Void> upload : uploads) {
-            await(upload);
+            Futures.get(upload);
         }
         if (!committed.join() && store.putIfAbsent(prefix + Manifest.FILE_NAME, ours)) {
             return new Committed(Outcome.COMMITTED, Manifest.sha256(ours), true);
@@ -119,21 +119,6 @@ public final class CheckpointStore {
                     store.location(), prefix);
         }
         return new Committed(Outcome.ALREADY_COMMITTED, Manifest.sha256(winnerBytes), same);
-    }
-
-    /** Waits for a step of a commit or a read; its failure is the caller's, unwrapped. */
-    private static <T> T await(CompletableFuture<T> step) throws InterruptedException {
-        try {
-            return step.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new StorageException("checkpoint storage failed: " + e.getCause(), e.getCause());
-        }
     }
 
     /**
@@ -223,7 +208,7 @@ public final class CheckpointStore {
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (Map.Entry<String, CompletableFuture<byte[]>> fetch : fetches.entrySet()) {
-            files.put(fetch.getKey(), await(fetch.getValue()));
+            files.put(fetch.getKey(), Futures.get(fetch.getValue()));
         }
         manifest.verify(files, where);
         return files;

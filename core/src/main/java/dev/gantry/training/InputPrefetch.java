@@ -1,6 +1,6 @@
 package dev.gantry.training;
 
-import dev.gantry.runtime.Futures;
+import dev.gantry.concurrent.Futures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -1,8 +1,8 @@
 package dev.gantry.worker;
 
+import dev.gantry.concurrent.Futures;
 import dev.gantry.proto.v1.TaskFailure;
 import dev.gantry.runtime.EngineSetup;
-import dev.gantry.runtime.Futures;
 import dev.gantry.selftest.NumericsException;
 import dev.gantry.storage.Stores;
 import dev.gantry.transport.Publisher;

@@ -1,4 +1,4 @@
-package dev.gantry.runtime;
+package dev.gantry.concurrent;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
