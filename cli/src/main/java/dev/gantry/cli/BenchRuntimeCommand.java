@@ -148,11 +148,12 @@ final class BenchRuntimeCommand implements Callable<Integer> {
             if (r.clean() && !keepDirs) {
                 deleteQuietly(o.dir());
             } else {
-                System.out.println("  kept for a look: " + o.dir() + " (acquisitions.csv, coordinator.log)");
+                System.out.println("  kept for a look: " + o.dir() + " (acquisitions.csv, coordinator.log, workers.log)");
             }
         }
-        System.out.printf("%nDispatch on a real broker (embedded KRaft broker and simulated workers in this JVM, the "
-                + "coordinator a process of its own; latency from a task record's timestamp to its acquisition):%n%n");
+        System.out.printf("%nDispatch on a real broker (embedded KRaft broker in this JVM, the coordinator and the simulated "
+                + "workers processes of their own, the workers at a lower priority; latency from a task record's timestamp "
+                + "to its acquisition):%n%n");
         System.out.println(DispatchResult.header());
         results.forEach(r -> System.out.println(r.row()));
         return results.stream().allMatch(DispatchResult::clean) ? 0 : 1;

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real coordinator ({@code gantry coordinator}) as a process of its own, as in production, so
- * that its CPU time is its own: the broker and the simulated workers share the bench's JVM.
+ * that its CPU time is its own: the broker runs in the bench's JVM, the simulated workers in a
+ * process of their own ({@link WorkerFleetProcess}).
  */
 final class CoordinatorProcess implements AutoCloseable {
     private final Process process;

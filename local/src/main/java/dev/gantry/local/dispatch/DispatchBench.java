@@ -5,8 +5,6 @@ import dev.gantry.cluster.TaskIds;
 import dev.gantry.coordinator.TrialScheduler;
 import dev.gantry.local.EmbeddedKafka;
 import dev.gantry.proto.v1.TrialState;
-import dev.gantry.storage.S3Settings;
-import dev.gantry.storage.Stores;
 import dev.gantry.transport.KafkaSettings;
 import dev.gantry.transport.Messages;
 import dev.gantry.transport.TopicReplay;
@@ -28,9 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -38,7 +36,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * Dispatch at scale on a real broker: the embedded KRaft broker, the real coordinator (its own
- * process) and N {@link SimulatedWorker}s that take training tasks from the share group and
+ * process) and N {@link SimulatedWorker}s (in a process of their own, at a lower priority) that
+ * take training tasks from the share group and
  * commit no-op segments. Evaluation is off, so every task the coordinator publishes is a training
  * segment, published when the previous segment's checkpoint event arrives. Measures tasks
  * dispatched per second, publication-to-acquisition latency and the coordinator's CPU.
@@ -81,8 +80,8 @@ public final class DispatchBench {
     /** Steps per segment: the value does not matter to dispatch, only that segments end where tasks do. */
     private static final int SEGMENT_STEPS = 10;
     private static final String EXPERIMENT = "dispatch";
-    /** CPU seconds of the coordinator process and of this JVM at a moment (epoch ms). */
-    private record Sample(long atMs, double coordinatorCpu, double benchCpu) {}
+    /** CPU seconds of the coordinator process, of this JVM (the broker) and of the workers' process at a moment (epoch ms). */
+    private record Sample(long atMs, double coordinatorCpu, double brokerCpu, double workersCpu) {}
 
     /** Workers started at once, before waiting for them to join. */
     private static final int JOIN_WAVE = 50;
@@ -110,16 +109,15 @@ public final class DispatchBench {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(options.dir().resolve("kafka"), 0, broker)) {
             TopicSetup.ensure(kafka.settings(), layout);
             try (CoordinatorProcess coordinator = CoordinatorProcess.start(kafka.bootstrapServers(), storeRoot,
-                    layout.lockDurationMs(), options.dir().resolve("coordinator.log"));
-                    Stores stores = new Stores(S3Settings.fromEnvironment())) {
+                    layout.lockDurationMs(), options.dir().resolve("coordinator.log"))) {
                 return measure(options, new KafkaSettings(kafka.bootstrapServers(), options.workerClient()), coordinator,
-                        stores, progress);
+                        progress);
             }
         }
     }
 
     private static DispatchResult measure(Options options, KafkaSettings kafka, CoordinatorProcess coordinator,
-            Stores stores, PrintStream progress) throws InterruptedException {
+            PrintStream progress) throws IOException, InterruptedException {
         // The coordinator first: hundreds of workers joining at once slow the broker down enough that
         // a coordinator starting then can time out initialising its transactions.
         awaitCoordinator(kafka, coordinator);
@@ -131,45 +129,41 @@ public final class DispatchBench {
         AtomicInteger distinct = new AtomicInteger();
         AtomicInteger firstSegments = new AtomicInteger();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        java.util.function.Supplier<Sample> sample = () -> new Sample(System.currentTimeMillis(),
-                coordinator.cpu().toNanos() / 1e9, os.getProcessCpuTime() / 1e9);
+        AtomicReference<Supplier<Duration>> fleetCpu = new AtomicReference<>(() -> Duration.ZERO);
+        Supplier<Sample> sample = () -> new Sample(System.currentTimeMillis(), coordinator.cpu().toNanos() / 1e9,
+                os.getProcessCpuTime() / 1e9, fleetCpu.get().get().toNanos() / 1e9);
         AtomicReference<Sample> steady = new AtomicReference<>();
-        AtomicBoolean stopping = new AtomicBoolean();
-        List<SimulatedWorker> workers = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < options.workers(); i++) {
-            SimulatedWorker w = new SimulatedWorker(String.format("sim-%04d", i), kafka, stores, options.segmentMs(),
-                    stopping, new SimulatedWorker.Listener() {
-                        @Override
-                        public void acquired(SimulatedWorker.Acquisition a) {
-                            acquisitions.add(a);
-                            if (a.fromStep() == 0 && a.delivery() == 1
-                                    && firstSegments.incrementAndGet() == options.trials()) {
-                                steady.set(sample.get());  // the submission's burst is out: steady state from here
-                            }
-                            if (perTask.computeIfAbsent(a.taskId(), k -> new AtomicInteger()).incrementAndGet() == 1
-                                    && distinct.incrementAndGet() == expected) {
-                                allAcquired.countDown();
-                            }
-                        }
+        SimulatedWorker.Listener listener = new SimulatedWorker.Listener() {
+            @Override
+            public void acquired(SimulatedWorker.Acquisition a) {
+                acquisitions.add(a);
+                if (a.fromStep() == 0 && a.delivery() == 1 && firstSegments.incrementAndGet() == options.trials()) {
+                    steady.set(sample.get());  // the submission's burst is out: steady state from here
+                }
+                if (perTask.computeIfAbsent(a.taskId(), k -> new AtomicInteger()).incrementAndGet() == 1
+                        && distinct.incrementAndGet() == expected) {
+                    allAcquired.countDown();
+                }
+            }
 
-                        @Override
-                        public void announced(String trialId, long step, long atMs) {
-                            announcedAt.putIfAbsent(trialId + "@" + step, atMs);
-                        }
-                    });
-            Thread t = new Thread(w, w.id());
-            t.setDaemon(true);
-            workers.add(w);
-            threads.add(t);
-        }
-        try {
+            @Override
+            public void announced(String trialId, long step, long atMs) {
+                announcedAt.putIfAbsent(trialId + "@" + step, atMs);
+            }
+        };
+        progress.println(WorkerFleetProcess.lowersPriority()
+                ? "  simulated workers: a process of their own at nice " + WorkerFleetProcess.NICENESS
+                        + " (as on machines of their own, they cannot take the broker's CPU)"
+                : "  simulated workers: a process of their own; no nice(1) on PATH, so at the broker's priority");
+        try (WorkerFleetProcess fleet = WorkerFleetProcess.start(kafka.bootstrapServers(), options.workerClient(),
+                options.segmentMs(), options.dir().resolve("workers.log"), listener)) {
+            fleetCpu.set(fleet::cpu);
             // In waves: every member that joins a share group changes its epoch and assignment, and
             // hundreds joining in the same second kept a loaded 2-core broker from admitting any of them.
-            for (int from = 0; from < threads.size(); from += JOIN_WAVE) {
-                int to = Math.min(threads.size(), from + JOIN_WAVE);
-                threads.subList(from, to).forEach(Thread::start);
-                awaitMembers(kafka, to, workers, coordinator, progress);
+            for (int from = 0; from < options.workers(); from += JOIN_WAVE) {
+                int to = Math.min(options.workers(), from + JOIN_WAVE);
+                fleet.startWorkers(from, to);
+                awaitMembers(kafka, to, fleet, coordinator, progress);
             }
             Sample submitted = sample.get();
             try (ExperimentClient client = new ExperimentClient(kafka)) {
@@ -180,7 +174,7 @@ public final class DispatchBench {
             long deadline = System.nanoTime() + options.timeout().toNanos();
             while (!allAcquired.await(1, TimeUnit.SECONDS)) {
                 coordinator.checkAlive();
-                checkWorkers(workers);
+                fleet.checkAlive();
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(distinct.get() + " of " + expected + " tasks acquired in "
                             + options.timeout().toSeconds() + " s");
@@ -205,15 +199,8 @@ public final class DispatchBench {
                     all.size() - distinct.get(), unexpected, republished, done, inWindow, seconds,
                     DispatchResult.Latency.of(latencies(all, true)), DispatchResult.Latency.of(latencies(all, false)),
                     DispatchResult.Latency.of(reactions(all, announcedAt)),
-                    end.coordinatorCpu() - from.coordinatorCpu(), end.benchCpu() - from.benchCpu(),
-                    os.getSystemLoadAverage());
-        } finally {
-            // Every worker leaves at once (each closes its own clients): one after another would take minutes.
-            stopping.set(true);
-            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            for (Thread t : threads) {
-                t.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-            }
+                    end.coordinatorCpu() - from.coordinatorCpu(), end.brokerCpu() - from.brokerCpu(),
+                    end.workersCpu() - from.workersCpu(), os.getSystemLoadAverage());
         }
     }
 
@@ -282,7 +269,7 @@ public final class DispatchBench {
      * Until every worker is a member of the share group, so that the run measures dispatch and not
      * joining. A broker's group.share.max.size caps the members: past it, workers fail to join.
      */
-    private static void awaitMembers(KafkaSettings kafka, int workers, List<SimulatedWorker> all,
+    private static void awaitMembers(KafkaSettings kafka, int workers, WorkerFleetProcess fleet,
             CoordinatorProcess coordinator, PrintStream progress) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         int members = 0;
@@ -290,7 +277,7 @@ public final class DispatchBench {
         try (Admin admin = Admin.create(kafka.properties(Map.of("client.id", "dispatch-bench")))) {
             while (true) {
                 coordinator.checkAlive();
-                checkWorkers(all);
+                fleet.checkAlive();
                 try {
                     members = admin.describeShareGroups(List.of(Topics.TRAIN_WORKERS)).all().get(30, TimeUnit.SECONDS)
                             .get(Topics.TRAIN_WORKERS).members().size();
@@ -332,14 +319,6 @@ public final class DispatchBench {
                     throw new IllegalStateException("the coordinator did not join its consumer group within 120 s");
                 }
                 Thread.sleep(500);  // polling the group, not waiting for an event
-            }
-        }
-    }
-
-    private static void checkWorkers(List<SimulatedWorker> workers) {
-        for (SimulatedWorker w : workers) {
-            if (w.failure() != null) {
-                throw new IllegalStateException("simulated worker " + w.id() + " failed: " + w.failure(), w.failure());
             }
         }
     }

@@ -20,12 +20,13 @@ import java.util.Locale;
  * @param firstWave the same for each trial's first segment
  * @param reaction the coordinator's part: a checkpoint event on the broker to the next task's record
  * @param coordinatorCpuSeconds the coordinator process's CPU time over the window
- * @param benchCpuSeconds this JVM's CPU time (broker and simulated workers) over the window
+ * @param brokerCpuSeconds the bench JVM's CPU time (the broker, and the bench's bookkeeping) over the window
+ * @param workersCpuSeconds the simulated workers' process's CPU time over the window
  * @param loadAverage the machine's one-minute load average at the end
  */
 public record DispatchResult(int workers, int trials, int segmentsPerTrial, long tasks, long duplicates,
         long unexpected, long republished, int trialsDone, long windowTasks, double seconds, Latency latency, Latency firstWave, Latency reaction, double coordinatorCpuSeconds,
-        double benchCpuSeconds, double loadAverage) {
+        double brokerCpuSeconds, double workersCpuSeconds, double loadAverage) {
 
     /** Percentiles in milliseconds. */
     public record Latency(int count, double p50, double p99, double max) {
@@ -65,16 +66,16 @@ public record DispatchResult(int workers, int trials, int segmentsPerTrial, long
 
     public static String header() {
         return "| simulated workers | trials x segments | tasks | tasks/s (steady state) | publication -> acquisition p50 / p99 / max |"
-                + " event -> next task record p50 / p99 | first segments p50 / max | coordinator CPU (cores, ms/task) | broker + workers CPU (cores) |"
-                + " lost or duplicated | load avg |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+                + " event -> next task record p50 / p99 | first segments p50 / max | coordinator CPU (cores, ms/task) | broker CPU (cores) |"
+                + " workers CPU (cores) | lost or duplicated | load avg |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
     }
 
     public String row() {
         return String.format(Locale.ROOT, "| %d | %d x %d | %d | %.1f | %.0f / %.0f / %.0f ms | %.0f / %.0f ms | %.0f / %.0f ms |"
-                + " %.2f, %.2f | %.2f | %s | %.1f |", workers, trials, segmentsPerTrial, tasks, tasksPerSecond(),
+                + " %.2f, %.2f | %.2f | %.2f | %s | %.1f |", workers, trials, segmentsPerTrial, tasks, tasksPerSecond(),
                 latency.p50(), latency.p99(), latency.max(), reaction.p50(), reaction.p99(), firstWave.p50(), firstWave.max(), coordinatorCores(),
-                coordinatorCpuMsPerTask(), benchCpuSeconds / seconds,
+                coordinatorCpuMsPerTask(), brokerCpuSeconds / seconds, workersCpuSeconds / seconds,
                 clean() ? "none" : duplicates + " redelivered, " + unexpected + " unexpected, " + republished
                         + " published twice, " + (trials - trialsDone) + " trials not done", loadAverage);
     }

@@ -23,7 +23,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * A training worker without training: the same Kafka clients as a real one (a share consumer of
  * the training tasks through {@link TaskQueue}, a {@link Publisher}), the same commit protocol
  * (objects, then a conditional manifest, then the checkpoint event, then ACCEPT), but a segment
- * that does nothing, so that what is measured is dispatch alone. Runs on a thread of its own.
+ * that does nothing, so that what is measured is dispatch alone. Runs on a thread of its own, in
+ * the {@link SimulatedWorkerFleet} process.
  */
 final class SimulatedWorker implements Runnable {
     /** One task taken from the queue: when it was published (record timestamp) and acquired, both epoch ms. */

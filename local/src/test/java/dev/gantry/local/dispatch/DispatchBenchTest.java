@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,10 +39,27 @@ class DispatchBenchTest {
                 "a latency for every acquisition: " + r.latency() + ", " + r.firstWave());
         assertTrue(r.latency().p50() <= r.latency().p99() && r.latency().p99() <= r.latency().max(), r.latency().toString());
         assertTrue(r.coordinatorCpuSeconds() > 0, "the coordinator process's CPU time was read");
+        assertTrue(r.workersCpuSeconds() > 0, "the simulated workers' process's CPU time was read");
         String header = DispatchResult.header().lines().findFirst().orElseThrow();
         assertEquals(header.chars().filter(c -> c == '|').count(), r.row().chars().filter(c -> c == '|').count(),
                 "a row has a cell per column: " + r.row());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("5 simulated workers in the share group"), log.toString());
+    }
+
+    @Test
+    void theWorkersProcessEventsReadBackAsWritten() {
+        for (SimulatedWorkerFleet.Event e : List.of(
+                new SimulatedWorkerFleet.Acquired(new SimulatedWorker.Acquisition("t-1", "trial-1", 20, 1000, 1250, 2)),
+                new SimulatedWorkerFleet.Announced("trial-1", 30, 1300),
+                new SimulatedWorkerFleet.Failed("sim-0007", "refused: the group is full"))) {
+            assertEquals(e, SimulatedWorkerFleet.parse(SimulatedWorkerFleet.line(e)));
+        }
+        assertEquals(new SimulatedWorkerFleet.Failed("sim-1", "first second"), SimulatedWorkerFleet.parse(
+                SimulatedWorkerFleet.line(new SimulatedWorkerFleet.Failed("sim-1", "first\n\tsecond"))),
+                "a multi-line reason stays one line");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SimulatedWorkerFleet.parse("acquired\tt-1\tnot-a-number"));
+        assertTrue(e.getMessage().contains("acquired\tt-1\tnot-a-number"), "the error names the line: " + e.getMessage());
     }
 
     @Test
