@@ -81,6 +81,11 @@ public final class TrainingWorker implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+                if (steps < WorkerSettings.WARM_UP_STEPS && stopping.getAsBoolean()) {
+                    log.info("warm-up for {} {} cut short after {} of {} steps: the worker is stopping", trial.spec().name(),
+                            trial.label(), steps, WorkerSettings.WARM_UP_STEPS);
+                    return;
+                }
                 log.info(WARMED_UP + " {} {} ({}, {}x{}, batch {}): data set loaded and {} throwaway steps in {} s",
                         trial.spec().name(), trial.label(), trial.spec().dataset().kind(), trial.spec().model().imageSize(),
                         trial.spec().model().imageSize(), trial.spec().training().batchSize(), steps,
