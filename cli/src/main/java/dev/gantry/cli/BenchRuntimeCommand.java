@@ -88,7 +88,7 @@ final class BenchRuntimeCommand implements Callable<Integer> {
             description = "dispatch runs: a Kafka client setting of the simulated workers (repeatable)")
     Map<String, String> workerClient = new LinkedHashMap<>();
 
-    @Option(names = "--keep-dirs", description = "dispatch runs: keep each run's directory (broker log, coordinator.log, acquisitions.csv)")
+    @Option(names = "--keep-dirs", description = "dispatch runs: keep each run's directory (broker log, coordinator.log, workers.log, acquisitions.csv)")
     boolean keepDirs;
 
     @Option(names = "--sim-timeout", defaultValue = "10m",
@@ -152,7 +152,7 @@ final class BenchRuntimeCommand implements Callable<Integer> {
             }
         }
         System.out.printf("%nDispatch on a real broker (embedded KRaft broker in this JVM, the coordinator and the simulated "
-                + "workers processes of their own, the workers at a lower priority; latency from a task record's timestamp "
+                + "workers processes of their own, the workers at a lower priority where nice(1) is found; latency from a task record's timestamp "
                 + "to its acquisition):%n%n");
         System.out.println(DispatchResult.header());
         results.forEach(r -> System.out.println(r.row()));

@@ -81,9 +81,10 @@ public final class TrainingWorker implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                if (steps < WorkerSettings.WARM_UP_STEPS && stopping.getAsBoolean()) {
+                long planned = Math.min(WorkerSettings.WARM_UP_STEPS, trial.spec().training().steps());
+                if (steps < planned && stopping.getAsBoolean()) {
                     log.info("warm-up for {} {} cut short after {} of {} steps: the worker is stopping", trial.spec().name(),
-                            trial.label(), steps, WorkerSettings.WARM_UP_STEPS);
+                            trial.label(), steps, planned);
                     return;
                 }
                 log.info(WARMED_UP + " {} {} ({}, {}x{}, batch {}): data set loaded and {} throwaway steps in {} s",

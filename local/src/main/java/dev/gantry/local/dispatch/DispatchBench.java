@@ -37,10 +37,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 /**
  * Dispatch at scale on a real broker: the embedded KRaft broker, the real coordinator (its own
  * process) and N {@link SimulatedWorker}s (in a process of their own, at a lower priority) that
- * take training tasks from the share group and
- * commit no-op segments. Evaluation is off, so every task the coordinator publishes is a training
- * segment, published when the previous segment's checkpoint event arrives. Measures tasks
- * dispatched per second, publication-to-acquisition latency and the coordinator's CPU.
+ * take training tasks from the share group and commit no-op segments. Evaluation is off, so every
+ * task the coordinator publishes is a training segment, published when the previous segment's
+ * checkpoint event arrives. Measures tasks dispatched per second, publication-to-acquisition
+ * latency and the CPU of each process (coordinator, broker, workers).
  */
 public final class DispatchBench {
     /**
@@ -93,8 +93,8 @@ public final class DispatchBench {
     static final Map<String, String> PRODUCTION_HEARTBEATS = Map.of(
             "group.share.heartbeat.interval.ms", "5000", "group.share.session.timeout.ms", "45000",
             "group.consumer.heartbeat.interval.ms", "5000", "group.consumer.session.timeout.ms", "45000",
-            // The one broker is also its own controller: starved of CPU by hundreds of clients in the same
-            // JVM, its heartbeat to the controller came late and the controller fenced it (every partition
+            // The one broker is also its own controller: starved of CPU by hundreds of clients (when the
+            // simulated workers still shared its JVM), its heartbeat to the controller came late and the controller fenced it (every partition
             // offline, 200 workers never admitted). Fencing the only broker helps nobody.
             "broker.session.timeout.ms", "60000");
 
@@ -153,7 +153,7 @@ public final class DispatchBench {
         };
         progress.println(WorkerFleetProcess.lowersPriority()
                 ? "  simulated workers: a process of their own at nice " + WorkerFleetProcess.NICENESS
-                        + " (as on machines of their own, they cannot take the broker's CPU)"
+                        + " (as on machines of their own, they yield the CPU to the broker)"
                 : "  simulated workers: a process of their own; no nice(1) on PATH, so at the broker's priority");
         try (WorkerFleetProcess fleet = WorkerFleetProcess.start(kafka.bootstrapServers(), options.workerClient(),
                 options.segmentMs(), options.dir().resolve("workers.log"), listener)) {
@@ -195,6 +195,8 @@ public final class DispatchBench {
             long republished = all.stream().filter(a -> a.delivery() == 1)
                     .collect(Collectors.groupingBy(SimulatedWorker.Acquisition::taskId, Collectors.counting()))
                     .values().stream().filter(c -> c > 1).count();
+            coordinator.checkAlive();
+            fleet.checkAlive();  // a failure after the last acquisition (e.g. reading the fleet's events) still counts
             return new DispatchResult(options.workers(), options.trials(), options.segmentsPerTrial(), distinct.get(),
                     all.size() - distinct.get(), unexpected, republished, done, inWindow, seconds,
                     DispatchResult.Latency.of(latencies(all, true)), DispatchResult.Latency.of(latencies(all, false)),

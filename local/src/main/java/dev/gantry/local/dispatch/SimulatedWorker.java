@@ -31,7 +31,7 @@ final class SimulatedWorker implements Runnable {
     record Acquisition(String taskId, String trialId, long fromStep, long publishedAtMs, long acquiredAtMs,
             int delivery) {}
 
-    /** What a run learns from its workers, called on their threads. */
+    /** What a run learns from its workers: in the fleet's process on the workers' threads, in the bench's on its reader thread. */
     interface Listener {
         void acquired(Acquisition acquisition);
 

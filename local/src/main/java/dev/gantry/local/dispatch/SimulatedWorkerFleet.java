@@ -44,12 +44,18 @@ public final class SimulatedWorkerFleet {
         String bootstrap = null;
         long segmentMs = 0;
         Map<String, String> client = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
             switch (args[i]) {
                 case "--bootstrap" -> bootstrap = args[i + 1];
                 case "--segment-ms" -> segmentMs = Long.parseLong(args[i + 1]);
                 case "--client" -> {
                     String[] kv = args[i + 1].split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--client " + args[i + 1] + ": expected KEY=VALUE");
+                    }
                     client.put(kv[0], kv[1]);
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -91,6 +97,8 @@ public final class SimulatedWorkerFleet {
                     Thread t = new Thread(() -> {
                         w.run();
                         if (w.failure() != null) {
+                            System.err.println("simulated worker " + w.id() + " failed:");
+                            w.failure().printStackTrace();  // the whole cause chain, in the log
                             emit(out, new Failed(w.id(), w.failure().toString()));
                         }
                     }, w.id());

@@ -34,7 +34,7 @@ final class WorkerFleetProcess implements AutoCloseable {
     private final Writer commands;
     private final Path log;
     private final Thread reader;
-    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final AtomicReference<IllegalStateException> failure = new AtomicReference<>();
 
     private WorkerFleetProcess(Process process, Path log, SimulatedWorker.Listener listener) {
         this.process = process;
@@ -55,6 +55,10 @@ final class WorkerFleetProcess implements AutoCloseable {
         Optional<Path> nice = onPath("nice");
         nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(NICENESS))));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The JVM's own warnings (a thread that could not start, a full code cache) go to stdout by
+        // default, the channel the bench reads events from: send them to stderr, the log.
+        command.add("-Xlog:disable");
+        command.add("-Xlog:all=warning:stderr");
         command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn");
         command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         command.add("-cp");
@@ -84,7 +88,7 @@ final class WorkerFleetProcess implements AutoCloseable {
     /** Why the fleet, or one of its workers, stopped before it was asked to, if it did. */
     void checkAlive() {
         if (failure.get() != null) {
-            throw new IllegalStateException(failure.get());
+            throw failure.get();
         }
         if (!process.isAlive()) {
             throw new IllegalStateException("the simulated workers' process exited with status " + process.exitValue()
@@ -108,11 +112,13 @@ final class WorkerFleetProcess implements AutoCloseable {
                 } else if (event instanceof SimulatedWorkerFleet.Announced a) {
                     listener.announced(a.trialId(), a.step(), a.atMs());
                 } else if (event instanceof SimulatedWorkerFleet.Failed f) {
-                    failure.compareAndSet(null, "simulated worker " + f.workerId() + " failed: " + f.reason());
+                    failure.compareAndSet(null, new IllegalStateException("simulated worker " + f.workerId() + " failed: "
+                            + f.reason() + "; see " + log));
                 }
             }
         } catch (IOException | RuntimeException e) {
-            failure.compareAndSet(null, "reading the simulated workers' events: " + e.getMessage());
+            failure.compareAndSet(null, new IllegalStateException("handling the simulated workers' events: " + e
+                    + "; see " + log, e));
         }
     }
 
