@@ -4,7 +4,6 @@ import dev.gantry.coordinator.CoordinatorCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -23,14 +22,8 @@ final class CoordinatorProcess implements AutoCloseable {
     }
 
     static CoordinatorProcess start(String bootstrap, String storeRoot, int lockMs, Path log) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-        command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn");
-        command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(CoordinatorCommand.class.getName());
+        List<String> command = ChildJvm.command(CoordinatorCommand.class,
+                List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"));
         command.addAll(List.of("--bootstrap", bootstrap, "--store", storeRoot, "--lock-ms", String.valueOf(lockMs)));
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

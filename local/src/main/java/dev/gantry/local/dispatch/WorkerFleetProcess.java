@@ -54,16 +54,9 @@ final class WorkerFleetProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         Optional<Path> nice = onPath("nice");
         nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(NICENESS))));
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The JVM's own warnings (a thread that could not start, a full code cache) go to stdout by
         // default, the channel the bench reads events from: send them to stderr, the log.
-        command.add("-Xlog:disable");
-        command.add("-Xlog:all=warning:stderr");
-        command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn");
-        command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(SimulatedWorkerFleet.class.getName());
+        command.addAll(ChildJvm.command(SimulatedWorkerFleet.class, List.of("-Xlog:disable", "-Xlog:all=warning:stderr")));
         command.addAll(List.of("--bootstrap", bootstrap, "--segment-ms", String.valueOf(segmentMs)));
         client.forEach((k, v) -> command.addAll(List.of("--client", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
