@@ -94,8 +94,9 @@ public final class DispatchBench {
             "group.share.heartbeat.interval.ms", "5000", "group.share.session.timeout.ms", "45000",
             "group.consumer.heartbeat.interval.ms", "5000", "group.consumer.session.timeout.ms", "45000",
             // The one broker is also its own controller: starved of CPU by hundreds of clients (when the
-            // simulated workers still shared its JVM), its heartbeat to the controller came late and the controller fenced it (every partition
-            // offline, 200 workers never admitted). Fencing the only broker helps nobody.
+            // simulated workers still shared its JVM), its heartbeat to the controller came late and the
+            // controller fenced it (every partition offline, 200 workers never admitted). Fencing the
+            // only broker helps nobody.
             "broker.session.timeout.ms", "60000");
 
     private DispatchBench() {}
@@ -151,12 +152,12 @@ public final class DispatchBench {
                 announcedAt.putIfAbsent(trialId + "@" + step, atMs);
             }
         };
-        progress.println(WorkerFleetProcess.lowersPriority()
-                ? "  simulated workers: a process of their own at nice " + WorkerFleetProcess.NICENESS
-                        + " (as on machines of their own, they yield the CPU to the broker)"
-                : "  simulated workers: a process of their own; no nice(1) on PATH, so at the broker's priority");
         try (WorkerFleetProcess fleet = WorkerFleetProcess.start(kafka.bootstrapServers(), options.workerClient(),
                 options.segmentMs(), options.dir().resolve("workers.log"), listener)) {
+            progress.println(fleet.lowersPriority()
+                    ? "  simulated workers: a process of their own at nice " + WorkerFleetProcess.NICENESS
+                            + " (as on machines of their own, they yield the CPU to the broker)"
+                    : "  simulated workers: a process of their own; no nice(1) on PATH, so at the broker's priority");
             fleetCpu.set(fleet::cpu);
             // In waves: every member that joins a share group changes its epoch and assignment, and
             // hundreds joining in the same second kept a loaded 2-core broker from admitting any of them.

@@ -33,12 +33,14 @@ final class WorkerFleetProcess implements AutoCloseable {
     private final Process process;
     private final Writer commands;
     private final Path log;
+    private final boolean lowersPriority;
     private final Thread reader;
     private final AtomicReference<IllegalStateException> failure = new AtomicReference<>();
 
-    private WorkerFleetProcess(Process process, Path log, SimulatedWorker.Listener listener) {
+    private WorkerFleetProcess(Process process, Path log, boolean lowersPriority, SimulatedWorker.Listener listener) {
         this.process = process;
         this.log = log;
+        this.lowersPriority = lowersPriority;
         this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         this.reader = new Thread(() -> read(listener), "simulated-workers-events");
         reader.setDaemon(true);
@@ -60,12 +62,12 @@ final class WorkerFleetProcess implements AutoCloseable {
         command.addAll(List.of("--bootstrap", bootstrap, "--segment-ms", String.valueOf(segmentMs)));
         client.forEach((k, v) -> command.addAll(List.of("--client", k + "=" + v)));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new WorkerFleetProcess(p, log, listener);
+        return new WorkerFleetProcess(p, log, nice.isPresent(), listener);
     }
 
     /** Whether the workers run at a lower priority than the broker (nice(1) was found). */
-    static boolean lowersPriority() {
-        return onPath("nice").isPresent();
+    boolean lowersPriority() {
+        return lowersPriority;
     }
 
     /** Workers sim-{@code from} to sim-({@code to}-1) start and join the share group. */
