@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.model.ModelTensor;
-import dev.gantry.model.NoGrad;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,20 +15,20 @@ import java.util.Map;
  * Adam with PyTorch's update (torch.optim.Adam, no weight decay, no amsgrad):
  * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
- * Written over NDArrays (DJL's own Adam hides its moments and places eps differently) so the
- * moments and the step count are checkpoint state.
+ * Written by gantry (DJL's own Adam hides its moments and places eps differently) so the moments
+ * and the step count are checkpoint state; the element-wise work runs in {@link AdamUpdate}.
  */
 public final class Adam {
     public record Hyper(double lr, double beta1, double beta2, double eps) {}
 
     private final Hyper hyper;
-    private final List<ModelTensor> parameters;
+    private final List<NDArray> parameterArrays;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
     private long step;
 
     public Adam(List<ModelTensor> parameters, Hyper hyper, NDManager manager) {
-        this.parameters = new ArrayList<>(parameters);
+        this.parameterArrays = parameters.stream().map(ModelTensor::array).toList();
         this.hyper = hyper;
         for (ModelTensor p : parameters) {
             expAvg.put(p.name(), manager.zeros(p.array().getShape(), p.array().getDataType()));
@@ -43,20 +41,9 @@ public final class Adam {
         step++;
         double bc1 = 1 - Math.pow(hyper.beta1(), step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(hyper.beta2(), step));
-        float stepSize = (float) (hyper.lr() / bc1);
-        float b1 = (float) hyper.beta1();
-        float b2 = (float) hyper.beta2();
-        try (NoGrad ignored = new NoGrad()) {
-            for (ModelTensor p : parameters) {
-                NDArray g = p.array().getGradient();
-                NDArray m = expAvg.get(p.name());
-                NDArray v = expAvgSq.get(p.name());
-                m.muli(b1).addi(g.mul(1 - b1));
-                v.muli(b2).addi(g.mul(g).muli(1 - b2));
-                NDArray denom = v.sqrt().divi((float) bc2Sqrt).addi((float) hyper.eps());
-                p.array().subi(m.div(denom).muli(stepSize));
-            }
-        }
+        AdamUpdate.apply(parameterArrays, List.copyOf(expAvg.values()), List.copyOf(expAvgSq.values()),
+                (float) hyper.beta1(), (float) hyper.beta2(), (float) bc2Sqrt, (float) hyper.eps(),
+                (float) (hyper.lr() / bc1));
     }
 
     public long stepCount() {

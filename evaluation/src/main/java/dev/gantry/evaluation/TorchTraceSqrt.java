@@ -7,17 +7,9 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.gantry.runtime.TorchScriptArchive;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Tr((S1 S2)^(1/2)) on libtorch's LAPACK, in float64. When S1 is positive definite, S1 = L L^T
@@ -42,7 +34,7 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>DJL's NDArray API has no eigen solver, but libtorch runs TorchScript. gantry writes the tiny
  * TorchScript archive for this one function itself (its source below, a pickle of an empty
- * module, a version file) and loads it once per JVM, so no Python and no binary file is needed.
+ * module, a version file: {@link TorchScriptArchive}) and loads it once per JVM.
  */
 final class TorchTraceSqrt implements AutoCloseable {
     /** Column-block width (measured at d = 2048: 128 to 384 equally fast). */
@@ -122,17 +114,10 @@ final class TorchTraceSqrt implements AutoCloseable {
         if (instance == null) {
             PtNDManager manager = (PtNDManager) NDManager.newBaseManager();
             try {
-                Path file = Files.createTempFile("gantry-frechet", ".pt");
-                try {
-                    Files.write(file, archive());
-                    instance = new TorchTraceSqrt(manager, JniUtils.loadModule(manager, file, true, new String[0],
-                            new String[0], false));
-                } finally {
-                    Files.deleteIfExists(file);
-                }
-            } catch (IOException e) {
+                instance = new TorchTraceSqrt(manager, TorchScriptArchive.load(manager, "FrechetTrace", SOURCE));
+            } catch (RuntimeException e) {
                 manager.close();
-                throw new UncheckedIOException(e);
+                throw e;
             }
         }
         return instance;
@@ -174,51 +159,6 @@ final class TorchTraceSqrt implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** The TorchScript archive: a zip of version, constants, the module's pickle and its code. */
-    static byte[] archive() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            entry(zip, "frechet/version", "3\n".getBytes(StandardCharsets.UTF_8));
-            entry(zip, "frechet/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-            entry(zip, "frechet/data.pkl", modulePickle("FrechetTrace"));
-            entry(zip, "frechet/code/__torch__.py", SOURCE.getBytes(StandardCharsets.UTF_8));
-        }
-        return out.toByteArray();
-    }
-
-    /**
-     * pickle (protocol 2) of an empty module object: GLOBAL __torch__.NAME, NEWOBJ with no
-     * arguments, then BUILD with the state {"training": True}.
-     */
-    private static byte[] modulePickle(String className) {
-        ByteArrayOutputStream p = new ByteArrayOutputStream();
-        p.write(0x80);  // PROTO
-        p.write(2);
-        p.writeBytes(("c__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII));  // GLOBAL
-        p.write(')');   // EMPTY_TUPLE
-        p.write(0x81);  // NEWOBJ
-        p.write('}');   // EMPTY_DICT
-        p.write('(');   // MARK
-        byte[] key = "training".getBytes(StandardCharsets.UTF_8);
-        p.write('X');   // BINUNICODE, 4-byte little-endian length
-        p.write(key.length);
-        p.write(0);
-        p.write(0);
-        p.write(0);
-        p.writeBytes(key);
-        p.write(0x88);  // NEWTRUE
-        p.write('u');   // SETITEMS
-        p.write('b');   // BUILD
-        p.write('.');   // STOP
-        return p.toByteArray();
-    }
-
-    private static void entry(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
-        zip.write(bytes);
-        zip.closeEntry();
     }
 
     @Override

@@ -1,0 +1,98 @@
+package dev.gantry.runtime;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A TorchScript module of one class with no parameters, written by gantry itself from its source
+ * (in TorchScript's serialized dialect), so that neither Python nor a binary file is needed. Used
+ * where DJL's NDArray API lacks an operation, or where one call into libtorch replaces hundreds of
+ * calls through DJL.
+ */
+public final class TorchScriptArchive {
+    private static final Map<String, PtSymbolBlock> SHARED = new ConcurrentHashMap<>();
+
+    private TorchScriptArchive() {}
+
+    /**
+     * The module of this class, loaded on first use and kept for the JVM's life like libtorch's own
+     * kernels; for stateless functions that any thread may call.
+     */
+    public static PtSymbolBlock shared(String className, String source) {
+        return SHARED.computeIfAbsent(className,
+                name -> load((PtNDManager) NDManager.newBaseManager(), name, source));
+    }
+
+    /** Loads the module class {@code className} with this source into libtorch. */
+    public static PtSymbolBlock load(PtNDManager manager, String className, String source) {
+        try {
+            Path file = Files.createTempFile("gantry-" + className, ".pt");
+            try {
+                Files.write(file, write(className, source));
+                return JniUtils.loadModule(manager, file, true, new String[0], new String[0], false);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The archive: a zip of version, constants, the module's pickle and its code. */
+    public static byte[] write(String className, String source) throws IOException {
+        String root = className.toLowerCase(java.util.Locale.ROOT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            entry(zip, root + "/version", "3\n".getBytes(StandardCharsets.UTF_8));
+            entry(zip, root + "/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            entry(zip, root + "/data.pkl", modulePickle(className));
+            entry(zip, root + "/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * pickle (protocol 2) of an empty module object: GLOBAL __torch__.NAME, NEWOBJ with no
+     * arguments, then BUILD with the state {"training": True}.
+     */
+    private static byte[] modulePickle(String className) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(0x80);  // PROTO
+        p.write(2);
+        p.writeBytes(("c__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII));  // GLOBAL
+        p.write(')');   // EMPTY_TUPLE
+        p.write(0x81);  // NEWOBJ
+        p.write('}');   // EMPTY_DICT
+        p.write('(');   // MARK
+        byte[] key = "training".getBytes(StandardCharsets.UTF_8);
+        p.write('X');   // BINUNICODE, 4-byte little-endian length
+        p.write(key.length);
+        p.write(0);
+        p.write(0);
+        p.write(0);
+        p.writeBytes(key);
+        p.write(0x88);  // NEWTRUE
+        p.write('u');   // SETITEMS
+        p.write('b');   // BUILD
+        p.write('.');   // STOP
+        return p.toByteArray();
+    }
+
+    private static void entry(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(bytes);
+        zip.closeEntry();
+    }
+}
