@@ -53,6 +53,65 @@ class SpectralNormTest {
         }
     }
 
+    /**
+     * The one-call version against the operations gantry issued through DJL before it: the same
+     * normalized weight, u, v and weight gradient, bit for bit, over several training forwards
+     * (two before each backward, as in D's step) and an evaluation forward, in both precisions.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"FLOAT32", "FLOAT64"})
+    void matchesTheOperationByOperationVersionBitForBit(DataType type) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Shape shape = new Shape(24, 16, 3, 3);
+            TensorRegistry registry = new TensorRegistry();
+            ParameterScope scope = new ParameterScope("w", registry, m, 17, type);
+            NDArray weight = scope.parameter("weight", shape, Init.normal(0.1));
+            SpectralNorm sn = new SpectralNorm(scope, shape);
+            NDArray refWeight = weight.duplicate();
+            refWeight.setRequiresGradient(true);
+            NDArray refU = registry.all().get("w.sn_u").array().duplicate();
+            NDArray refV = registry.all().get("w.sn_v").array().duplicate();
+            NDArray probe = m.randomNormal(shape).toType(type, false);
+            for (int step = 0; step < 3; step++) {
+                dev.gantry.training.Trainer.zeroGradients(java.util.List.of(new ModelTensor("w", weight, true),
+                        new ModelTensor("r", refWeight, true)));
+                try (ai.djl.training.GradientCollector gc = m.getEngine().newGradientCollector()) {
+                    NDArray a = sn.apply(weight, true).mul(probe).sum();
+                    NDArray b = sn.apply(weight, true).mul(probe).square().sum();
+                    NDArray[] uv = {refU, refV};
+                    NDArray refA = referenceApply(refWeight, uv).mul(probe).sum();
+                    NDArray refB = referenceApply(refWeight, uv).mul(probe).square().sum();
+                    refU = uv[0];
+                    refV = uv[1];
+                    assertArrayEquals(toDouble(refA), toDouble(a), 0, "first forward, step " + step);
+                    assertArrayEquals(toDouble(refB), toDouble(b), 0, "second forward, step " + step);
+                    gc.backward(a.add(b).add(refA).add(refB));
+                }
+                assertArrayEquals(toDouble(refWeight.getGradient()), toDouble(weight.getGradient()), 0,
+                        "weight gradient, step " + step);
+                assertArrayEquals(toDouble(refU), toDouble(registry.all().get("w.sn_u").array()), 0);
+                assertArrayEquals(toDouble(refV), toDouble(registry.all().get("w.sn_v").array()), 0);
+            }
+            NDArray refEval = refWeight.div(refU.dot(refWeight.reshape(24, -1).matMul(refV)));
+            assertArrayEquals(toDouble(refEval), toDouble(sn.apply(weight, false)), 0, "evaluation");
+        }
+    }
+
+    /** gantry's spectral norm before the TorchScript version; uv holds u and v and receives the new ones. */
+    private static NDArray referenceApply(NDArray weight, NDArray[] uv) {
+        NDArray matrix = weight.reshape(weight.getShape().get(0), -1);
+        try (NoGrad ignored = new NoGrad()) {
+            NDArray w = matrix.stopGradient();
+            uv[1] = referenceNormalize(w.transpose().matMul(uv[0]));
+            uv[0] = referenceNormalize(w.matMul(uv[1]));
+        }
+        return weight.div(uv[0].dot(matrix.matMul(uv[1])));
+    }
+
+    private static NDArray referenceNormalize(NDArray x) {
+        return x.div(x.norm().maximum(1e-12f));
+    }
+
     private static double[] toDouble(NDArray a) {
         return a.toType(DataType.FLOAT64, false).toDoubleArray();
     }
