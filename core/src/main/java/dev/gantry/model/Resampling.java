@@ -8,17 +8,26 @@ import ai.djl.nn.pooling.Pool;
 final class Resampling {
     /** DJL's interpolation modes are numbered; 0 is nearest neighbour. */
     private static final int NEAREST = 0;
+    /** Output size (elements) up to which libtorch's own upsampling is used; see {@link #upsample2x}. */
+    static final long NATIVE_UP_TO = 1L << 21;
 
     private Resampling() {}
 
     /**
-     * libtorch's upsample_nearest2d. Written as a broadcast and a reshape instead, the backward pass
-     * sums the gradient over the broadcast axes with a generic strided reduction, which cost the
-     * small bench configuration about 10 ms per iteration (perf: cascade_sum, multi_row_sum).
+     * Measured both ways on the bench configurations (2 threads): written as a broadcast and a
+     * reshape, the backward pass sums the gradient over the broadcast axes with a generic strided
+     * reduction, which cost the small configuration (outputs up to 1M elements) about 10 ms of a
+     * 0.21 s iteration; libtorch's upsample_nearest2d avoids it. On the paper configuration's 4M-
+     * and 16M-element outputs the native op was the slower one (4.27-4.75 against 4.14-4.31 s per
+     * iteration) and raised peak memory by 0.1-0.4 GB, so large outputs keep the broadcast.
      */
     static NDArray upsample2x(NDArray x) {
         Shape s = x.getShape();
-        return x.getNDArrayInternal().interpolation(new long[] {2 * s.get(2), 2 * s.get(3)}, NEAREST, false);
+        long b = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+        if (4 * x.size() <= NATIVE_UP_TO) {
+            return x.getNDArrayInternal().interpolation(new long[] {2 * h, 2 * w}, NEAREST, false);
+        }
+        return x.reshape(b, c, h, 1, w, 1).broadcast(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w);
     }
 
     static NDArray avgPool2x(NDArray x) {

@@ -7,39 +7,48 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
+/** Both ways upsampling is computed (libtorch's op for small outputs, a broadcast for large ones). */
 class ResamplingTest {
-    @Test
-    void upsamplingRepeatsEachPixelTwiceAlongBothAxes() {
+    @ParameterizedTest(name = "input 1x{0}x{1}x{2}")
+    @CsvSource({"2,2,2", "3,400,480"})
+    void upsamplingRepeatsEachPixelAndItsGradientSumsTheFourCopies(int channels, int height, int width) {
+        boolean large = 4L * channels * height * width > Resampling.NATIVE_UP_TO;
+        assertEquals(height > 100, large, "the cases cover both ways");
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = m.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 2, 2, 2));
-            NDArray up = Resampling.upsample2x(x);
-            assertEquals(new Shape(1, 2, 4, 4), up.getShape());
-            assertArrayEquals(new float[] {
-                1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4,
-                5, 5, 6, 6, 5, 5, 6, 6, 7, 7, 8, 8, 7, 7, 8, 8}, up.toFloatArray());
-        }
-    }
-
-    @Test
-    void upsamplingGradientSumsTheFourCopiesOfEachPixel() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = m.zeros(new Shape(1, 1, 2, 3));
-            x.setRequiresGradient(true);
-            NDArray weights = m.arange(24f).reshape(1, 1, 4, 6);
-            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                gc.backward(Resampling.upsample2x(x).mul(weights).sum());
+            float[] values = new float[channels * height * width];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i % 1000;
             }
-            // pixel (i, j) is copied to rows 2i, 2i+1 and columns 2j, 2j+1 of the 4x6 weights 0..23
-            float[] expected = new float[6];
-            for (int i = 0; i < 2; i++) {
-                for (int j = 0; j < 3; j++) {
-                    int topLeft = 2 * i * 6 + 2 * j;
-                    expected[i * 3 + j] = topLeft + (topLeft + 1) + (topLeft + 6) + (topLeft + 7);
+            NDArray x = m.create(values, new Shape(1, channels, height, width));
+            x.setRequiresGradient(true);
+            int outH = 2 * height, outW = 2 * width;
+            float[] weights = new float[channels * outH * outW];
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = i % 7;
+            }
+            NDArray up;
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                up = Resampling.upsample2x(x);
+                gc.backward(up.mul(m.create(weights, new Shape(1, channels, outH, outW))).sum());
+            }
+            assertEquals(new Shape(1, channels, outH, outW), up.getShape());
+            float[] expectedUp = new float[weights.length];
+            float[] expectedGrad = new float[values.length];
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < outH; i++) {
+                    for (int j = 0; j < outW; j++) {
+                        int source = (c * height + i / 2) * width + j / 2;
+                        int target = (c * outH + i) * outW + j;
+                        expectedUp[target] = values[source];
+                        expectedGrad[source] += weights[target];
+                    }
                 }
             }
-            assertArrayEquals(expected, x.getGradient().toFloatArray());
+            assertArrayEquals(expectedUp, up.toFloatArray());
+            assertArrayEquals(expectedGrad, x.getGradient().toFloatArray());
         }
     }
 }
