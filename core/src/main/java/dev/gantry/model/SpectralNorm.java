@@ -22,10 +22,6 @@ public final class SpectralNorm {
      * matmul for the matrix-vector products, sigma = dot(u, W v).
      */
     private static final String SOURCE = """
-            class SpectralNormWeight(Module):
-              __parameters__ = []
-              __buffers__ = []
-              training : bool
               def forward(self: __torch__.SpectralNormWeight,
                 weight: Tensor,
                 u0: Tensor,

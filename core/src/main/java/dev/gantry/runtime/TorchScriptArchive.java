@@ -16,8 +16,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A TorchScript module of one class with no parameters, written by gantry itself from its source
- * (in TorchScript's serialized dialect), so that neither Python nor a binary file is needed. Used
+ * A TorchScript module of one class with no parameters, written by gantry itself from the source
+ * of its methods (in TorchScript's serialized dialect, indented as the class's body), so that
+ * neither Python nor a binary file is needed. Used
  * where DJL's NDArray API lacks an operation, or where one call into libtorch replaces hundreds of
  * calls through DJL.
  */
@@ -30,17 +31,17 @@ public final class TorchScriptArchive {
      * The module of this class, loaded on first use and kept for the JVM's life like libtorch's own
      * kernels; for stateless functions that any thread may call.
      */
-    public static PtSymbolBlock shared(String className, String source) {
+    public static PtSymbolBlock shared(String className, String methods) {
         return SHARED.computeIfAbsent(className,
-                name -> load((PtNDManager) NDManager.newBaseManager(), name, source));
+                name -> load((PtNDManager) NDManager.newBaseManager(), name, methods));
     }
 
-    /** Loads the module class {@code className} with this source into libtorch. */
-    public static PtSymbolBlock load(PtNDManager manager, String className, String source) {
+    /** Loads the module class {@code className} with these methods into libtorch. */
+    public static PtSymbolBlock load(PtNDManager manager, String className, String methods) {
         try {
             Path file = Files.createTempFile("gantry-" + className, ".pt");
             try {
-                Files.write(file, write(className, source));
+                Files.write(file, write(className, methods));
                 return JniUtils.loadModule(manager, file, true, new String[0], new String[0], false);
             } finally {
                 Files.deleteIfExists(file);
@@ -51,7 +52,9 @@ public final class TorchScriptArchive {
     }
 
     /** The archive: a zip of version, constants, the module's pickle and its code. */
-    public static byte[] write(String className, String source) throws IOException {
+    public static byte[] write(String className, String methods) throws IOException {
+        String source = "class " + className + "(Module):\n  __parameters__ = []\n  __buffers__ = []\n"
+                + "  training : bool\n" + methods;
         String root = className.toLowerCase(java.util.Locale.ROOT);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {

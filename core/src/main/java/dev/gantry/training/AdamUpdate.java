@@ -17,10 +17,6 @@ import java.util.List;
 final class AdamUpdate {
     /** The scalars are float32 values widened to double, so libtorch sees the float32 numbers the per-op version used. */
     private static final String SOURCE = """
-            class AdamUpdate(Module):
-              __parameters__ = []
-              __buffers__ = []
-              training : bool
               def forward(self: __torch__.AdamUpdate,
                 params: List[Tensor],
                 exp_avg: List[Tensor],

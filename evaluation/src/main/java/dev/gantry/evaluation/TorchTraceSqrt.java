@@ -45,10 +45,6 @@ final class TorchTraceSqrt implements AutoCloseable {
     private static final double NOT_POSITIVE_DEFINITE = -1;
 
     private static final String SOURCE = """
-            class FrechetTrace(Module):
-              __parameters__ = []
-              __buffers__ = []
-              training : bool
               def forward(self: __torch__.FrechetTrace,
                 s1: Tensor,
                 s2: Tensor,
