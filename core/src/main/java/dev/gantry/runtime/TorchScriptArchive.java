@@ -1,5 +1,6 @@
 package dev.gantry.runtime;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -12,15 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
  * A TorchScript module of one class with no parameters, written by gantry itself from the source
  * of its methods (in TorchScript's serialized dialect, indented as the class's body), so that
- * neither Python nor a binary file is needed. Used
- * where DJL's NDArray API lacks an operation, or where one call into libtorch replaces hundreds of
- * calls through DJL.
+ * neither Python nor a binary file is needed. Used where DJL's NDArray API lacks an operation, or
+ * where one call into libtorch replaces hundreds of calls through DJL.
  */
 public final class TorchScriptArchive {
     private static final Map<String, PtSymbolBlock> SHARED = new ConcurrentHashMap<>();
@@ -32,8 +33,25 @@ public final class TorchScriptArchive {
      * kernels; for stateless functions that any thread may call.
      */
     public static PtSymbolBlock shared(String className, String methods) {
-        return SHARED.computeIfAbsent(className,
-                name -> load((PtNDManager) NDManager.newBaseManager(), name, methods));
+        // Keyed by the source too: two callers that picked the same class name still get their own code.
+        return SHARED.computeIfAbsent(className + "\n" + methods,
+                key -> load((PtNDManager) NDManager.newBaseManager(Device.cpu()), className, methods));
+    }
+
+    /**
+     * Runs {@code call} with libtorch's graph executor optimizations off on this thread, so that a
+     * script runs its operations as written: optimized, the executor may after a few calls replace
+     * autograd's backward formulas with its own symbolic ones or fuse element-wise operations, and
+     * the results would no longer be the bits of the same operations issued one by one. The
+     * setting is per thread and on by default; gantry turns it off nowhere else.
+     */
+    public static <T> T unoptimized(Supplier<T> call) {
+        JniUtils.setGraphExecutorOptimize(false);
+        try {
+            return call.get();
+        } finally {
+            JniUtils.setGraphExecutorOptimize(true);
+        }
     }
 
     /** Loads the module class {@code className} with these methods into libtorch. */
@@ -52,7 +70,7 @@ public final class TorchScriptArchive {
     }
 
     /** The archive: a zip of version, constants, the module's pickle and its code. */
-    public static byte[] write(String className, String methods) throws IOException {
+    private static byte[] write(String className, String methods) throws IOException {
         String source = "class " + className + "(Module):\n  __parameters__ = []\n  __buffers__ = []\n"
                 + "  training : bool\n" + methods;
         String root = className.toLowerCase(java.util.Locale.ROOT);

@@ -76,21 +76,40 @@ class SpectralNormTest {
                 dev.gantry.training.Trainer.zeroGradients(java.util.List.of(new ModelTensor("w", weight, true),
                         new ModelTensor("r", refWeight, true)));
                 try (ai.djl.training.GradientCollector gc = m.getEngine().newGradientCollector()) {
-                    NDArray a = sn.apply(weight, true).mul(probe).sum();
-                    NDArray b = sn.apply(weight, true).mul(probe).square().sum();
+                    NDArray first = sn.apply(weight, true);
+                    NDArray second = sn.apply(weight, true);
                     NDArray[] uv = {refU, refV};
-                    NDArray refA = referenceApply(refWeight, uv).mul(probe).sum();
-                    NDArray refB = referenceApply(refWeight, uv).mul(probe).square().sum();
+                    NDArray refFirst = referenceApply(refWeight, uv);
+                    NDArray refSecond = referenceApply(refWeight, uv);
                     refU = uv[0];
                     refV = uv[1];
-                    assertArrayEquals(toDouble(refA), toDouble(a), 0, "first forward, step " + step);
-                    assertArrayEquals(toDouble(refB), toDouble(b), 0, "second forward, step " + step);
-                    gc.backward(a.add(b).add(refA).add(refB));
+                    assertArrayEquals(toDouble(refFirst), toDouble(first), 0, "first forward, step " + step);
+                    assertArrayEquals(toDouble(refSecond), toDouble(second), 0, "second forward, step " + step);
+                    gc.backward(first.mul(probe).sum().add(second.mul(probe).square().sum())
+                            .add(refFirst.mul(probe).sum()).add(refSecond.mul(probe).square().sum()));
                 }
                 assertArrayEquals(toDouble(refWeight.getGradient()), toDouble(weight.getGradient()), 0,
                         "weight gradient, step " + step);
                 assertArrayEquals(toDouble(refU), toDouble(registry.all().get("w.sn_u").array()), 0);
                 assertArrayEquals(toDouble(refV), toDouble(registry.all().get("w.sn_v").array()), 0);
+            }
+            // A training forward with autograd off (the D step's G forward) and one whose weight takes
+            // no gradient (D's weights during the G step): the same power iteration and result.
+            for (boolean requiresGradient : new boolean[] {true, false}) {
+                weight.setRequiresGradient(requiresGradient);
+                refWeight.setRequiresGradient(requiresGradient);
+                NDArray[] uv = {refU, refV};
+                NDArray fused;
+                NDArray reference;
+                try (NoGrad ignored = requiresGradient ? new NoGrad() : null) {
+                    fused = sn.apply(weight, true);
+                    reference = referenceApply(refWeight, uv);
+                }
+                refU = uv[0];
+                refV = uv[1];
+                assertArrayEquals(toDouble(reference), toDouble(fused), 0, "requires gradient " + requiresGradient);
+                assertArrayEquals(toDouble(refU), toDouble(registry.all().get("w.sn_u").array()), 0);
+                assertFalse(fused.hasGradient(), "nothing recorded");
             }
             NDArray refEval = refWeight.div(refU.dot(refWeight.reshape(24, -1).matMul(refV)));
             assertArrayEquals(toDouble(refEval), toDouble(sn.apply(weight, false)), 0, "evaluation");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.gantry.model.ModelTensor;
@@ -12,7 +13,8 @@ import dev.gantry.model.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The one-call update against the same operations issued one by one through DJL (how gantry's
@@ -22,17 +24,18 @@ import org.junit.jupiter.api.Test;
 class AdamUpdateTest {
     private static final Shape[] SHAPES = {new Shape(64, 16, 3, 3), new Shape(64), new Shape(1), new Shape(10, 64)};
 
-    @Test
-    void matchesTheOperationByOperationUpdateBitForBit() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT64"})
+    void matchesTheOperationByOperationUpdateBitForBit(DataType type) {
         for (double beta1 : new double[] {0.0, 0.5}) {
             try (NDManager m = NDManager.newBaseManager()) {
                 Adam.Hyper hyper = new Adam.Hyper(4e-4, beta1, 0.9, 1e-8);
-                List<ModelTensor> fused = parameters(m, "fused");
-                List<ModelTensor> reference = parameters(m, "reference");
+                List<ModelTensor> fused = parameters(m, "fused", type);
+                List<ModelTensor> reference = parameters(m, "reference", type);
                 Adam adam = new Adam(fused, hyper, m);
                 List<NDArray[]> moments = new ArrayList<>();
                 for (ModelTensor p : reference) {
-                    moments.add(new NDArray[] {m.zeros(p.array().getShape()), m.zeros(p.array().getShape())});
+                    moments.add(new NDArray[] {m.zeros(p.array().getShape(), type), m.zeros(p.array().getShape(), type)});
                 }
                 SplittableRandom random = new SplittableRandom(11);
                 for (int step = 1; step <= 4; step++) {
@@ -43,12 +46,11 @@ class AdamUpdateTest {
                     referenceStep(reference, moments, hyper, step);
                     for (int i = 0; i < fused.size(); i++) {
                         String what = fused.get(i).name() + " beta1 " + beta1 + " step " + step;
-                        assertArrayEquals(reference.get(i).array().toFloatArray(), fused.get(i).array().toFloatArray(),
-                                0f, what);
+                        assertArrayEquals(doubles(reference.get(i).array()), doubles(fused.get(i).array()), 0, what);
                         String key = fused.get(i).name();
-                        assertArrayEquals(moments.get(i)[0].toFloatArray(), adam.expAvg().get(key).toFloatArray(), 0f,
+                        assertArrayEquals(doubles(moments.get(i)[0]), doubles(adam.expAvg().get(key)), 0,
                                 what + " exp_avg");
-                        assertArrayEquals(moments.get(i)[1].toFloatArray(), adam.expAvgSq().get(key).toFloatArray(), 0f,
+                        assertArrayEquals(doubles(moments.get(i)[1]), doubles(adam.expAvgSq().get(key)), 0,
                                 what + " exp_avg_sq");
                     }
                 }
@@ -56,7 +58,11 @@ class AdamUpdateTest {
         }
     }
 
-    private static List<ModelTensor> parameters(NDManager m, String prefix) {
+    private static double[] doubles(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    private static List<ModelTensor> parameters(NDManager m, String prefix, DataType type) {
         List<ModelTensor> out = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(5);
         for (int i = 0; i < SHAPES.length; i++) {
@@ -64,7 +70,7 @@ class AdamUpdateTest {
             for (int j = 0; j < values.length; j++) {
                 values[j] = (float) random.nextGaussian();
             }
-            NDArray array = m.create(values, SHAPES[i]);
+            NDArray array = m.create(values, SHAPES[i]).toType(type, false);
             array.setRequiresGradient(true);
             out.add(new ModelTensor(prefix + i, array, true));
         }
@@ -83,7 +89,8 @@ class AdamUpdateTest {
                 for (int j = 0; j < c.length; j++) {
                     c[j] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(-3, 3)));
                 }
-                NDArray term = p.array().pow(3).mul(m.create(c, p.array().getShape())).sum();
+                NDArray term = p.array().pow(3).mul(m.create(c, p.array().getShape()).toType(p.array().getDataType(), false))
+                        .sum();
                 loss = loss == null ? term : loss.add(term);
             }
             gc.backward(loss);
