@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -82,6 +83,14 @@ public final class TransactionalPublisher implements AutoCloseable {
             producer.commitTransaction();
         } catch (ProducerFencedException e) {
             throw new FencedException("another coordinator (transactional id " + transactionalId + ") took over", e);
+        } catch (InvalidTxnStateException e) {
+            // The broker had already ended this transaction: a newer producer's initTransactions
+            // aborted it (seen with Kafka 4.4 when a second coordinator started while this one's
+            // commit was in flight), or its timeout did, after which the epoch is bumped and the next
+            // operation is fenced anyway. Restarting here would run initTransactions and fence the
+            // newer coordinator back, so that two would take turns writing.
+            throw new FencedException("another coordinator (transactional id " + transactionalId
+                    + ") took over: the broker had ended this coordinator's transaction", e);
         } catch (KafkaException | IllegalStateException e) {
             restart();
             throw new TransportException("transaction of " + outputs.size() + " outputs abandoned: " + e.getMessage(), e);
