@@ -19,8 +19,15 @@ public final class ConvLayer {
     }
 
     public NDArray forward(NDArray x, Forward f) {
-        NDArray w = spectralNorm == null ? weight : spectralNorm.apply(weight, f.training());
-        return Convolutions.conv2d(x, w, bias, padding, true);
+        boolean channelsLast = ChannelsLast.forConvolution(x, weight, padding);
+        NDArray w;
+        if (spectralNorm != null) {
+            w = spectralNorm.apply(weight, f.training(), channelsLast);
+        } else {
+            w = channelsLast ? ChannelsLast.of(weight) : weight;
+        }
+        // A channels-last input would make libtorch run this one channels-last too.
+        return Convolutions.conv2d(channelsLast ? x : ChannelsLast.defaultOrder(x), w, bias, padding, true);
     }
 
     public NDArray weight() {

@@ -13,6 +13,7 @@ import java.util.Map;
  */
 public final class Sagan implements AutoCloseable {
     private final ModelConfig config;
+    private final DataType dataType;
     private final NDManager manager;
     private final TensorRegistry generatorState = new TensorRegistry();
     private final TensorRegistry discriminatorState = new TensorRegistry();
@@ -36,6 +37,7 @@ public final class Sagan implements AutoCloseable {
 
     private Sagan(ModelConfig config, long seed, NDManager parent, DataType dataType, boolean withEmaGenerator) {
         this.config = config;
+        this.dataType = dataType;
         this.manager = parent.newSubManager();
         this.generator = new Generator(new ParameterScope("G", generatorState, manager, seed, dataType), config);
         this.discriminator = new Discriminator(new ParameterScope("D", discriminatorState, manager, seed, dataType),
@@ -53,6 +55,11 @@ public final class Sagan implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** Float32, or float64 for a numerical reference. */
+    public DataType dataType() {
+        return dataType;
     }
 
     public Generator generator() {

@@ -21,21 +21,28 @@ public final class SpectralNorm {
      * bits are the same: x / max(||x||, eps) for normalize, matmul for the matrix-vector products,
      * sigma = dot(u, W v); run unoptimized so that autograd records them as issued.
      */
-    private static final String SOURCE = """
-              def forward(self: __torch__.SpectralNormWeight,
-                weight: Tensor,
-                u0: Tensor,
-                v0: Tensor) -> List[Tensor]:
-                eps = EPS
-                w = torch.detach(torch.reshape(weight, [torch.size(u0, 0), -1]))
-                v1 = torch.matmul(torch.permute(w, [1, 0]), u0)
-                v = torch.div(v1, torch.clamp_min(torch.linalg_vector_norm(v1), eps))
-                u1 = torch.matmul(w, v)
-                u = torch.div(u1, torch.clamp_min(torch.linalg_vector_norm(u1), eps))
-                matrix = torch.reshape(weight, [torch.size(u, 0), -1])
-                sigma = torch.dot(u, torch.matmul(matrix, v))
-                return [torch.div(weight, sigma), u, v]
-            """.replace("EPS", Double.toString(EPS));
+    private static final String SOURCE = source("normalized");
+    /** The same, returning W / sigma in {@link ChannelsLast} order: no second call for the copy. */
+    private static final String SOURCE_CHANNELS_LAST = source(ChannelsLast.CLONE.replace("X", "normalized"));
+
+    private static String source(String result) {
+        return """
+                  def forward(self: __torch__.SpectralNormWeight,
+                    weight: Tensor,
+                    u0: Tensor,
+                    v0: Tensor) -> List[Tensor]:
+                    eps = EPS
+                    w = torch.detach(torch.reshape(weight, [torch.size(u0, 0), -1]))
+                    v1 = torch.matmul(torch.permute(w, [1, 0]), u0)
+                    v = torch.div(v1, torch.clamp_min(torch.linalg_vector_norm(v1), eps))
+                    u1 = torch.matmul(w, v)
+                    u = torch.div(u1, torch.clamp_min(torch.linalg_vector_norm(u1), eps))
+                    matrix = torch.reshape(weight, [torch.size(u, 0), -1])
+                    sigma = torch.dot(u, torch.matmul(matrix, v))
+                    normalized = torch.div(weight, sigma)
+                    return [RESULT, u, v]
+                """.replace("EPS", Double.toString(EPS)).replace("RESULT", result);
+    }
 
     private final NDArray u;
     private final NDArray v;
@@ -53,12 +60,19 @@ public final class SpectralNorm {
      * gradient) and replaces u and v with its result.
      */
     public NDArray apply(NDArray weight, boolean training) {
+        return apply(weight, training, false);
+    }
+
+    /** The same, with the result in {@link ChannelsLast} order if {@code channelsLast}. */
+    public NDArray apply(NDArray weight, boolean training, boolean channelsLast) {
         if (!training) {
-            return weight.div(currentSigma(weight));
+            NDArray normalized = weight.div(currentSigma(weight));
+            return channelsLast ? ChannelsLast.of(normalized) : normalized;
         }
+        String source = channelsLast ? SOURCE_CHANNELS_LAST : SOURCE;
         // isTrain: without it libtorch runs the script in inference mode, whose results autograd refuses.
         NDList normalizedAndVectors = TorchScriptArchive.unoptimized(() -> IValueUtils.forward(
-                TorchScriptArchive.shared("SpectralNormWeight", SOURCE), new NDList(weight, u, v), true));
+                TorchScriptArchive.shared("SpectralNormWeight", source), new NDList(weight, u, v), true));
         // New tensors, not copies into the old ones: autograd may hold the old u for a backward
         // pass still to come (D's step runs two forwards before it). The buffers' Java
         // references stay registered as state.

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.gantry.model.ChannelsLast;
 import dev.gantry.model.Convolutions;
 import dev.gantry.model.Forward;
 import dev.gantry.model.Init;
@@ -44,8 +45,9 @@ public final class SelfTest {
 
     /**
      * Input gradient of a 3x3 convolution with {@code outChannels} outputs through gantry's
-     * guarded path in float32, against the same computation in float64 (which libtorch runs
-     * through a different, non-oneDNN kernel). Also reports the unguarded float32 error.
+     * guarded path in float32 and channels-last order (as training runs it), against the same
+     * computation in float64 (which libtorch runs through a different, non-oneDNN kernel). Also
+     * reports the error of the unguarded default-order kernel, the one with the bug.
      */
     static Check convInputGradient(NDManager manager, int outChannels) {
         SplittableRandom random = new SplittableRandom(1234 + outChannels);
@@ -54,24 +56,34 @@ public final class SelfTest {
         float[] x = Init.normal(1).values(xs, random);
         float[] w = Init.normal(0.1).values(ws, random);
         float[] r = Init.normal(1).values(new Shape(4, outChannels, 16, 16), random);
-        double[] reference = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT64, true);
-        double[] guarded = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT32, true);
-        double[] raw = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT32, false);
+        double[] reference = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT64, true, false);
+        double[] guarded = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT32, true, true);
+        double[] raw = inputGradient(manager, x, w, r, xs, ws, DataType.FLOAT32, false, false);
         String name = "conv3x3 input grad, " + outChannels + " out ch";
+        String order = channelsLast(manager, xs, ws) ? "channels-last" : "default order";
         return new Check(name, relativeError(guarded, reference), 1e-4,
-                String.format("float32 vs float64; without the padding guard: %.3e%s", relativeError(raw, reference),
-                        Convolutions.needsPadding(ws) ? "" : " (guard not needed)"));
+                String.format("float32 %s vs float64; default order without the padding guard: %.3e%s", order,
+                        relativeError(raw, reference), Convolutions.needsPadding(ws) ? "" : " (guard not needed)"));
     }
 
+    private static boolean channelsLast(NDManager manager, Shape xs, Shape ws) {
+        try (NDManager m = manager.newSubManager()) {
+            return ChannelsLast.forConvolution(m.zeros(xs), m.zeros(ws), 1);
+        }
+    }
+
+    /** @param channelsLast in the order training runs it ({@link ChannelsLast}), else the default order */
     private static double[] inputGradient(NDManager parent, float[] x, float[] w, float[] r, Shape xs, Shape ws,
-            DataType type, boolean guard) {
+            DataType type, boolean guard, boolean channelsLast) {
         try (NDManager m = parent.newSubManager()) {
             NDArray input = m.create(x, xs).toType(type, true);
             NDArray weight = m.create(w, ws).toType(type, true);
             NDArray upstream = m.create(r, new Shape(xs.get(0), ws.get(0), xs.get(2), xs.get(3))).toType(type, true);
             input.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray out = Convolutions.conv2d(input, weight, null, 1, guard);
+                NDArray out = channelsLast && ChannelsLast.forConvolution(input, weight, 1)
+                        ? Convolutions.conv2d(ChannelsLast.of(input), ChannelsLast.of(weight), null, 1, guard)
+                        : Convolutions.conv2d(input, weight, null, 1, guard);
                 collector.backward(out.mul(upstream).sum());
             }
             return input.getGradient().toType(DataType.FLOAT64, false).toDoubleArray();

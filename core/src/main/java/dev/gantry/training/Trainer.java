@@ -6,11 +6,13 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.gantry.data.LabeledImages;
+import dev.gantry.model.ChannelsLast;
 import dev.gantry.model.Discriminator;
 import dev.gantry.model.Forward;
 import dev.gantry.model.ModelTensor;
@@ -33,6 +35,7 @@ public final class Trainer {
     private final TrainingSpec training;
     private final InputPrefetch inputs;
     private final LossReadout losses;
+    private boolean convolutionShapesChecked;
 
     /** A trainer that reads the losses after every step. */
     public Trainer(TrainingState state, LabeledImages data) {
@@ -70,6 +73,10 @@ public final class Trainer {
         long s = state.step();
         // Outside a GradientCollector nothing may be recorded (a new thread starts with grad mode on).
         JniUtils.setGradMode(false);
+        if (!convolutionShapesChecked) {
+            checkConvolutionShapes();
+            convolutionShapesChecked = true;
+        }
         StepInputs in = inputs.take(s);
         NDArray d = null;
         for (int k = 0; k < training.dStepsPerGStep(); k++) {
@@ -94,6 +101,26 @@ public final class Trainer {
             lossG.close();
         }
         return losses.add(s + 1, scalars);
+    }
+
+    /**
+     * Which of G's and D's convolutions may run channels-last on this machine ({@link
+     * ChannelsLast}), checked once per process for this model and batch, before the first step
+     * holds any activations: one evaluation forward of each network on zeros (which changes no
+     * state) reports the shapes.
+     */
+    private void checkConvolutionShapes() {
+        int batch = training.batchSize();
+        ChannelsLast.checkAhead(state.modelConfig() + ", " + state.model().dataType() + ", batch " + batch, () -> {
+            try (NDScope scope = new NDScope(); NoGrad ignored = new NoGrad()) {
+                scope.suppressNotUsedWarning();
+                NDManager manager = state.model().manager();
+                NDArray labels = manager.zeros(new Shape(batch), DataType.INT64);
+                NDArray z = manager.zeros(new Shape(batch, state.modelConfig().zDim()), state.model().dataType());
+                NDArray images = state.model().generator().forward(z, labels, Forward.EVAL);
+                state.model().discriminator().forward(images, labels, Forward.EVAL);
+            }
+        });
     }
 
     /** Reads the losses of every step not read yet and returns the last one's (null before any step). */

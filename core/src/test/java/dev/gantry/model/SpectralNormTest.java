@@ -58,9 +58,9 @@ class SpectralNormTest {
      * normalized weight, u, v and weight gradient, bit for bit, over several training forwards
      * (two before each backward, as in D's step) and an evaluation forward, in both precisions.
      */
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"FLOAT32", "FLOAT64"})
-    void matchesTheOperationByOperationVersionBitForBit(DataType type) {
+    @ParameterizedTest(name = "{0}, channels-last {1}")
+    @CsvSource({"FLOAT32,false", "FLOAT64,false", "FLOAT32,true"})
+    void matchesTheOperationByOperationVersionBitForBit(DataType type, boolean channelsLast) {
         try (NDManager m = NDManager.newBaseManager()) {
             Shape shape = new Shape(24, 16, 3, 3);
             TensorRegistry registry = new TensorRegistry();
@@ -76,14 +76,17 @@ class SpectralNormTest {
                 dev.gantry.training.Trainer.zeroGradients(java.util.List.of(new ModelTensor("w", weight, true),
                         new ModelTensor("r", refWeight, true)));
                 try (ai.djl.training.GradientCollector gc = m.getEngine().newGradientCollector()) {
-                    NDArray first = sn.apply(weight, true);
-                    NDArray second = sn.apply(weight, true);
+                    NDArray first = sn.apply(weight, true, channelsLast);
+                    NDArray second = sn.apply(weight, true, channelsLast);
                     NDArray[] uv = {refU, refV};
-                    NDArray refFirst = referenceApply(refWeight, uv);
-                    NDArray refSecond = referenceApply(refWeight, uv);
+                    NDArray refFirst = referenceApply(refWeight, uv, channelsLast);
+                    NDArray refSecond = referenceApply(refWeight, uv, channelsLast);
                     refU = uv[0];
                     refV = uv[1];
                     assertArrayEquals(toDouble(refFirst), toDouble(first), 0, "first forward, step " + step);
+                    if (channelsLast) {
+                        assertArrayEquals(ChannelsLastTest.channelsLastStrides(shape), ChannelsLastTest.strides(first));
+                    }
                     assertArrayEquals(toDouble(refSecond), toDouble(second), 0, "second forward, step " + step);
                     gc.backward(first.mul(probe).sum().add(second.mul(probe).square().sum())
                             .add(refFirst.mul(probe).sum()).add(refSecond.mul(probe).square().sum()));
@@ -102,8 +105,8 @@ class SpectralNormTest {
                 NDArray fused;
                 NDArray reference;
                 try (NoGrad ignored = requiresGradient ? new NoGrad() : null) {
-                    fused = sn.apply(weight, true);
-                    reference = referenceApply(refWeight, uv);
+                    fused = sn.apply(weight, true, channelsLast);
+                    reference = referenceApply(refWeight, uv, channelsLast);
                 }
                 refU = uv[0];
                 refV = uv[1];
@@ -112,19 +115,23 @@ class SpectralNormTest {
                 assertFalse(fused.hasGradient(), "nothing recorded");
             }
             NDArray refEval = refWeight.div(refU.dot(refWeight.reshape(24, -1).matMul(refV)));
-            assertArrayEquals(toDouble(refEval), toDouble(sn.apply(weight, false)), 0, "evaluation");
+            assertArrayEquals(toDouble(refEval), toDouble(sn.apply(weight, false, channelsLast)), 0, "evaluation");
         }
     }
 
-    /** gantry's spectral norm before the TorchScript version; uv holds u and v and receives the new ones. */
-    private static NDArray referenceApply(NDArray weight, NDArray[] uv) {
+    /**
+     * gantry's spectral norm before the TorchScript version, followed by the separate channels-last
+     * copy if asked; uv holds u and v and receives the new ones.
+     */
+    private static NDArray referenceApply(NDArray weight, NDArray[] uv, boolean channelsLast) {
         NDArray matrix = weight.reshape(weight.getShape().get(0), -1);
         try (NoGrad ignored = new NoGrad()) {
             NDArray w = matrix.stopGradient();
             uv[1] = referenceNormalize(w.transpose().matMul(uv[0]));
             uv[0] = referenceNormalize(w.matMul(uv[1]));
         }
-        return weight.div(uv[0].dot(matrix.matMul(uv[1])));
+        NDArray normalized = weight.div(uv[0].dot(matrix.matMul(uv[1])));
+        return channelsLast ? ChannelsLast.of(normalized) : normalized;
     }
 
     private static NDArray referenceNormalize(NDArray x) {

@@ -1,0 +1,170 @@
+package dev.gantry.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.training.GradientCollector;
+import dev.gantry.runtime.TorchScriptArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ChannelsLastTest {
+    /** libtorch's strides of an array, which DJL does not expose. */
+    static long[] strides(NDArray array) {
+        String source = """
+                  def forward(self: __torch__.StridesProbe,
+                    x: Tensor) -> Tensor:
+                    return torch.tensor(torch.stride(x))
+                """;
+        return IValueUtils.forward(TorchScriptArchive.shared("StridesProbe", source), new NDList(array), true)
+                .singletonOrThrow().toLongArray();
+    }
+
+    static long[] channelsLastStrides(Shape s) {
+        long c = s.get(1), h = s.get(2), w = s.get(3);
+        return new long[] {c * h * w, 1, w * c, c};
+    }
+
+    @ParameterizedTest(name = "weight {0}x{1}x{2}x{2}")
+    @CsvSource({"6,8,3", "6,8,1"})
+    void copyKeepsShapeAndValuesInChannelsLastOrder(int out, int in, int k) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Shape shape = new Shape(out, in, k, k);
+            NDArray weight = m.randomNormal(shape);
+            NDArray copy = ChannelsLast.of(weight);
+            assertArrayEquals(new long[] {in * k * k, k * k, k, 1}, strides(weight), "default order before");
+            // A 1x1 kernel's weight is contiguous in both orders; it must still get channels-last strides.
+            assertArrayEquals(channelsLastStrides(shape), strides(copy));
+            assertArrayEquals(shape.getShape(), copy.getShape().getShape());
+            assertArrayEquals(weight.toFloatArray(), copy.toFloatArray(), 0f, "values in logical order");
+        }
+    }
+
+    /**
+     * A convolution with a channels-last weight gives its output in that order whatever its input's
+     * (so the next one needs no conversion), with the values and gradients of the default order up
+     * to rounding: oneDNN runs other kernels, which sum in another order.
+     */
+    @ParameterizedTest(name = "kernel {0}")
+    @CsvSource({"3", "1"})
+    void convolutionFollowsTheWeightsOrderAndComputesTheSame(int k) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray input = m.randomNormal(new Shape(4, 32, 6, 6));
+            NDArray weight = m.randomNormal(0, 0.1f, new Shape(16, 32, k, k), DataType.FLOAT32);
+            NDArray upstream = m.randomNormal(new Shape(4, 16, 6, 6));
+            input.setRequiresGradient(true);
+            weight.setRequiresGradient(true);
+            float[][] results = new float[2][];
+            float[][] weightGradients = new float[2][];
+            float[][] inputGradients = new float[2][];
+            for (int order = 0; order < 2; order++) {
+                dev.gantry.training.Trainer.zeroGradients(java.util.List.of(new ModelTensor("x", input, true),
+                        new ModelTensor("w", weight, true)));
+                try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                    NDArray w = order == 1 ? ChannelsLast.of(weight) : weight;
+                    NDArray out = Convolutions.conv2d(input, w, null, k / 2, true);
+                    if (order == 1) {
+                        assertArrayEquals(channelsLastStrides(out.getShape()), strides(out), "output order");
+                    }
+                    results[order] = out.toFloatArray();
+                    gc.backward(out.mul(upstream).sum());
+                }
+                weightGradients[order] = weight.getGradient().toFloatArray();
+                inputGradients[order] = input.getGradient().toFloatArray();
+            }
+            assertClose(results[0], results[1], "output");
+            assertClose(weightGradients[0], weightGradients[1], "weight gradient");
+            assertClose(inputGradients[0], inputGradients[1], "input gradient");
+        }
+    }
+
+    /**
+     * A layer whose shape this machine computes differently in the two orders (forced here) runs in
+     * the default order even when its input arrives channels-last, with the same values.
+     */
+    @Test
+    void aShapeThatDisagreesRunsInTheDefaultOrder() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ParameterScope scope = new ParameterScope("c", new TensorRegistry(), m, 5, DataType.FLOAT32);
+            ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
+            NDArray input = ChannelsLast.of(m.randomNormal(new Shape(2, 8, 7, 7)));
+            assertArrayEquals(channelsLastStrides(input.getShape()), strides(input));
+            NDArray checked = layer.forward(input, Forward.EVAL);
+            assertTrue(ChannelsLast.forConvolution(input, layer.weight(), 1), "agrees on this machine");
+            assertArrayEquals(channelsLastStrides(checked.getShape()), strides(checked));
+            ChannelsLast.remember(input.getShape(), layer.weight().getShape(), 1, false);
+            NDArray fallback = layer.forward(input, Forward.EVAL);
+            assertArrayEquals(new long[] {16 * 49, 49, 7, 1}, strides(fallback), "default order");
+            assertClose(checked.toFloatArray(), fallback.toFloatArray(), "same values");
+            ChannelsLast.remember(input.getShape(), layer.weight().getShape(), 1, true);
+        }
+    }
+
+    /**
+     * Shapes checked ahead: the forwards only report them (running in the default order), each is
+     * checked then, and a second call with the same key runs nothing.
+     */
+    @Test
+    void checkAheadChecksTheShapesItsForwardsReportOnce() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ParameterScope scope = new ParameterScope("a", new TensorRegistry(), m, 6, DataType.FLOAT32);
+            ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
+            NDArray input = m.randomNormal(new Shape(3, 8, 9, 9));
+            assertNull(ChannelsLast.verdict(input.getShape(), layer.weight().getShape(), 1));
+            int[] runs = {0};
+            Runnable forwards = () -> {
+                runs[0]++;
+                NDArray out = layer.forward(input, Forward.EVAL);
+                assertArrayEquals(new long[] {16 * 81, 81, 9, 1}, strides(out), "default order while collecting");
+            };
+            ChannelsLast.checkAhead("ChannelsLastTest model", forwards);
+            ChannelsLast.checkAhead("ChannelsLastTest model", forwards);
+            assertEquals(1, runs[0]);
+            assertNotNull(ChannelsLast.verdict(input.getShape(), layer.weight().getShape(), 1));
+        }
+    }
+
+    /** The check itself: far below the agreement bound for SAGAN's kinds of convolution here. */
+    @ParameterizedTest(name = "{0}x{1}x{2}x{2}, kernel {3}")
+    @CsvSource({"16,64,32,3", "16,64,16,1", "4,8,32,3", "3,1,32,3"})
+    void theTwoOrdersAgreeOnThisMachine(int batch, int channels, int size, int k) {
+        double disagreement = ChannelsLast.disagreement(new Shape(batch, channels, size, size),
+                new Shape(channels == 1 ? 16 : channels, channels, k, k), k / 2);
+        assertTrue(disagreement >= 0 && disagreement < ChannelsLast.AGREEMENT / 10, "disagreement " + disagreement);
+    }
+
+    @Test
+    void float64AndTwoDimensionalArraysAreLeftAlone() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray doubles = m.randomNormal(new Shape(6, 8, 3, 3)).toType(DataType.FLOAT64, false);
+            NDArray matrix = m.randomNormal(new Shape(6, 8));
+            assertSame(doubles, ChannelsLast.of(doubles));
+            assertSame(matrix, ChannelsLast.of(matrix));
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        double scale = 0;
+        for (float e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        double[] e = new double[expected.length];
+        double[] a = new double[actual.length];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = expected[i];
+            a[i] = actual[i];
+        }
+        assertArrayEquals(e, a, 1e-5 * scale, what);
+    }
+}
