@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * element-wise ops, batch norm, pooling and upsampling keep it, so the activations of a whole
  * network then stay in the order oneDNN's CPU kernels use natively. In the default order every
  * convolution converts its input to oneDNN's blocked layout and its output back, forward and
- * backward: about 30 ms of a 205 ms iteration of the small benchmark configuration.
+ * backward: about 30 ms of a 205 ms iteration of the small benchmark configuration. Networks
+ * choose it by width ({@link #suitsNetwork}): wide ones run faster in the default order.
  *
  * <p>Float32 on the CPU only: float64 runs libtorch's reference kernels, kept as they were, and on
  * a GPU the order is untested (cuDNN chooses its own kernels). And only where this machine computes
@@ -59,7 +60,22 @@ public final class ChannelsLast {
                 return torch.contiguous(x)
             """;
 
+    /** The widest network (convolution channels) that runs channels-last: see {@link #suitsNetwork}. */
+    static final long WIDEST = 64;
+
     private ChannelsLast() {}
+
+    /**
+     * Whether a network whose widest convolution has this many channels should prefer channels-last.
+     * Measured here (2 threads, AMD EPYC, oneDNN 3.7.1): oneDNN's channels-last kernels were about
+     * 10% slower than its blocked ones at 128-256 channels, more than the saved reorders, so the
+     * paper's configuration (G 256, D 128) and the 64x64 one (up to 512) were 2-4% slower whole,
+     * while the small one (64 everywhere) was 10-15% faster; a network mixing the two orders by
+     * layer was slower than either (5.4-6.6 against 4.6-4.7 s/iter on the 64x64 configuration).
+     */
+    public static boolean suitsNetwork(long widestChannels) {
+        return widestChannels <= WIDEST;
+    }
 
     /** Whether a 4-D array of this type and device is used in channels-last order. */
     public static boolean applies(NDArray array) {

@@ -9,6 +9,7 @@ public final class ConvLayer {
     private final NDArray bias;
     private final SpectralNorm spectralNorm;
     private final int padding;
+    private final boolean prefersChannelsLast;
 
     public ConvLayer(ParameterScope scope, long in, long out, int kernel, boolean bias, boolean sn) {
         Shape shape = new Shape(out, in, kernel, kernel);
@@ -16,18 +17,21 @@ public final class ConvLayer {
         this.bias = bias ? scope.parameter("bias", new Shape(out), Init.constant(0f)) : null;
         this.spectralNorm = sn ? new SpectralNorm(scope, shape) : null;
         this.padding = kernel / 2;
+        this.prefersChannelsLast = scope.channelsLast();
     }
 
     public NDArray forward(NDArray x, Forward f) {
-        boolean channelsLast = ChannelsLast.forConvolution(x, weight, padding);
+        boolean channelsLast = prefersChannelsLast && ChannelsLast.forConvolution(x, weight, padding);
         NDArray w;
         if (spectralNorm != null) {
             w = spectralNorm.apply(weight, f.training(), channelsLast);
         } else {
             w = channelsLast ? ChannelsLast.of(weight) : weight;
         }
-        // A channels-last input would make libtorch run this one channels-last too.
-        return Convolutions.conv2d(channelsLast ? x : ChannelsLast.defaultOrder(x), w, bias, padding, true);
+        // A shape this machine computes wrong channels-last: a channels-last input would make
+        // libtorch run it channels-last anyway.
+        NDArray input = prefersChannelsLast && !channelsLast ? ChannelsLast.defaultOrder(x) : x;
+        return Convolutions.conv2d(input, w, bias, padding, true);
     }
 
     public NDArray weight() {

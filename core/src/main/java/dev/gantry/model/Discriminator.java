@@ -18,11 +18,15 @@ public final class Discriminator {
     private final List<FeatureBlock> attention = new ArrayList<>();
     private final LinearLayer output;
     private final EmbeddingLayer projection;
+    private final boolean channelsLast;
 
-    public Discriminator(ParameterScope scope, ModelConfig config) {
+    public Discriminator(ParameterScope networkScope, ModelConfig config) {
         NetworkConfig net = config.discriminator();
         Architecture arch = Architecture.forImageSize(config.imageSize());
         int[] widths = arch.discriminatorWidths();
+        ParameterScope scope = networkScope.withChannelsLast(
+                ChannelsLast.suitsNetwork((long) java.util.Arrays.stream(widths).max().orElseThrow() * net.channels()));
+        channelsLast = scope.channelsLast();
         boolean sn = net.spectralNorm();
         List<Integer> placed = new ArrayList<>();
         long in = config.imageChannels();
@@ -54,7 +58,8 @@ public final class Discriminator {
 
     /** phi(x): the globally sum-pooled ReLU features the projection head reads, shape (batch, C). */
     public NDArray features(NDArray images, Forward f) {
-        NDArray h = images;
+        // A channels-last G's images, which would make this D's first convolution channels-last.
+        NDArray h = channelsLast ? images : ChannelsLast.defaultOrder(images);
         for (int i = 0; i < blocks.size(); i++) {
             h = blocks.get(i).forward(h, f);
             if (attention.get(i) != null) {

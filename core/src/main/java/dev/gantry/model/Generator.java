@@ -21,11 +21,13 @@ public final class Generator {
     private final BatchNormLayer outputNorm;
     private final ConvLayer outputConv;
 
-    public Generator(ParameterScope scope, ModelConfig config) {
+    public Generator(ParameterScope networkScope, ModelConfig config) {
         this.config = config;
         NetworkConfig net = config.generator();
         Architecture arch = Architecture.forImageSize(config.imageSize());
         int[] widths = arch.generatorWidths();
+        ParameterScope scope = networkScope.withChannelsLast(
+                ChannelsLast.suitsNetwork((long) java.util.Arrays.stream(widths).max().orElseThrow() * net.channels()));
         boolean sn = net.spectralNorm();
         firstWidth = (long) widths[0] * net.channels();
         input = new LinearLayer(scope.child("input"), config.zDim(), firstWidth * 16, sn);

@@ -22,19 +22,21 @@ public final class ParameterScope {
     private final long seed;
     private final DataType dataType;
     private final boolean trainable;
+    private final boolean channelsLast;
 
     public ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed, DataType dataType) {
-        this(prefix, registry, manager, seed, dataType, true);
+        this(prefix, registry, manager, seed, dataType, true, false);
     }
 
     private ParameterScope(String prefix, TensorRegistry registry, NDManager manager, long seed, DataType dataType,
-            boolean trainable) {
+            boolean trainable, boolean channelsLast) {
         this.prefix = prefix;
         this.registry = registry;
         this.manager = manager;
         this.seed = seed;
         this.dataType = dataType;
         this.trainable = trainable;
+        this.channelsLast = channelsLast;
     }
 
     /**
@@ -42,11 +44,24 @@ public final class ParameterScope {
      * set from outside (the EMA generator), with no gradients and nothing for an optimizer.
      */
     public ParameterScope frozen() {
-        return new ParameterScope(prefix, registry, manager, seed, dataType, false);
+        return new ParameterScope(prefix, registry, manager, seed, dataType, false, channelsLast);
+    }
+
+    /**
+     * The same scope whose convolutions prefer the channels-last order ({@link ChannelsLast}); a
+     * network decides this once for all its layers, since mixing orders costs more than either.
+     */
+    public ParameterScope withChannelsLast(boolean preferred) {
+        return new ParameterScope(prefix, registry, manager, seed, dataType, trainable, preferred);
+    }
+
+    /** Whether convolutions created here prefer the channels-last order. */
+    public boolean channelsLast() {
+        return channelsLast;
     }
 
     public ParameterScope child(String name) {
-        return new ParameterScope(qualified(name), registry, manager, seed, dataType, trainable);
+        return new ParameterScope(qualified(name), registry, manager, seed, dataType, trainable, channelsLast);
     }
 
     /** The dotted prefix of tensors created here, e.g. "G.attention16". */

@@ -2,6 +2,7 @@ package dev.gantry.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -96,7 +97,8 @@ class ChannelsLastTest {
     @Test
     void aShapeThatDisagreesRunsInTheDefaultOrder() {
         try (NDManager m = NDManager.newBaseManager()) {
-            ParameterScope scope = new ParameterScope("c", new TensorRegistry(), m, 5, DataType.FLOAT32);
+            ParameterScope scope = new ParameterScope("c", new TensorRegistry(), m, 5, DataType.FLOAT32)
+                    .withChannelsLast(true);
             ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
             NDArray input = ChannelsLast.of(m.randomNormal(new Shape(2, 8, 7, 7)));
             assertArrayEquals(channelsLastStrides(input.getShape()), strides(input));
@@ -118,7 +120,8 @@ class ChannelsLastTest {
     @Test
     void checkAheadChecksTheShapesItsForwardsReportOnce() {
         try (NDManager m = NDManager.newBaseManager()) {
-            ParameterScope scope = new ParameterScope("a", new TensorRegistry(), m, 6, DataType.FLOAT32);
+            ParameterScope scope = new ParameterScope("a", new TensorRegistry(), m, 6, DataType.FLOAT32)
+                    .withChannelsLast(true);
             ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
             NDArray input = m.randomNormal(new Shape(3, 8, 9, 9));
             assertNull(ChannelsLast.verdict(input.getShape(), layer.weight().getShape(), 1));
@@ -142,6 +145,21 @@ class ChannelsLastTest {
         double disagreement = ChannelsLast.disagreement(new Shape(batch, channels, size, size),
                 new Shape(channels == 1 ? 16 : channels, channels, k, k), k / 2);
         assertTrue(disagreement >= 0 && disagreement < ChannelsLast.AGREEMENT / 10, "disagreement " + disagreement);
+    }
+
+    /** Networks up to 64 channels wide prefer channels-last; a wider one's layers keep the default order. */
+    @Test
+    void onlyNarrowNetworksPreferChannelsLast() {
+        assertTrue(ChannelsLast.suitsNetwork(64));
+        assertFalse(ChannelsLast.suitsNetwork(128));
+        try (NDManager m = NDManager.newBaseManager()) {
+            ParameterScope scope = new ParameterScope("w", new TensorRegistry(), m, 7, DataType.FLOAT32);
+            ConvLayer layer = new ConvLayer(scope.child("conv"), 8, 16, 3, true, true);
+            ConvLayer preferring = new ConvLayer(scope.withChannelsLast(true).child("conv2"), 8, 16, 3, true, true);
+            NDArray input = m.randomNormal(new Shape(2, 8, 5, 5));
+            assertArrayEquals(new long[] {16 * 25, 25, 5, 1}, strides(layer.forward(input, Forward.EVAL)));
+            assertArrayEquals(channelsLastStrides(new Shape(2, 16, 5, 5)), strides(preferring.forward(input, Forward.EVAL)));
+        }
     }
 
     @Test
