@@ -55,6 +55,12 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + " itself (NativeAllocator) (default: ${DEFAULT-VALUE})")
     String twinMalloc;
 
+    @Option(names = "--twin-layout", defaultValue = "default", paramLabel = "default|channels-last",
+            description = "memory order of the PyTorch twin's weights and images: PyTorch's default, or channels-last"
+                    + " (model.to(memory_format=torch.channels_last)), the order gantry's CPU convolutions use"
+                    + " (default: ${DEFAULT-VALUE})")
+    String twinLayout;
+
     @Option(names = "--profile", paramLabel = "DIR",
             description = "write libtorch's profiler trace of gantry's timed iterations (CONFIG.trace.json, Chrome"
                     + " format) and print the operators that took the most time; the profiler slows what it times")
@@ -68,6 +74,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (!twinMalloc.equals("default") && !twinMalloc.equals("tuned")) {
             throw ExitException.badInput("--twin-malloc must be default or tuned (got '" + twinMalloc + "')");
         }
+        if (!twinLayout.equals("default") && !twinLayout.equals("channels-last")) {
+            throw ExitException.badInput("--twin-layout must be default or channels-last (got '" + twinLayout + "')");
+        }
         if (only != null && TrainBenchmark.CONFIGS.stream().noneMatch(c -> c.name().equals(only))) {
             throw ExitException.badInput("--only " + only + ": one of " + TrainBenchmark.CONFIGS.stream()
                     .map(TrainBenchmark.Config::name).collect(Collectors.joining(", ")));
@@ -76,7 +85,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         String py = python != null ? python : findPython();
         System.out.println("threads " + t + "; gantry's malloc: " + (NativeAllocator.tune() ? "tuned" : "glibc defaults")
                 + (NativeAllocator.singleArena() ? ", one arena" : ", per-thread arenas (MALLOC_ARENA_MAX=1 is set by ./gantry)")
-                + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py + ", malloc " + twinMalloc));
+                + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py + ", malloc " + twinMalloc
+                        + ", layout " + twinLayout));
         for (TrainBenchmark.Config c : TrainBenchmark.CONFIGS) {
             if (only != null && !only.equals(c.name())) {
                 continue;
@@ -155,6 +165,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 "" + c.imageChannels(), "" + c.zDim());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "" + threads);
+        pb.environment().put("SAGAN_TWIN_LAYOUT", twinLayout);
         if (twinMalloc.equals("tuned")) {
             pb.environment().putAll(NativeAllocator.environment());
         }

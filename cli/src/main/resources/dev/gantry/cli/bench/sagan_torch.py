@@ -2,8 +2,10 @@
 timed the way `gantry bench train` times gantry. Prints one JSON line.
 
 usage: sagan_torch.py SIZE G_CH D_CH BATCH ITERS WARMUP THREADS ATTENTION(comma list or '') CLASSES CHANNELS ZDIM
+SAGAN_TWIN_LAYOUT=channels-last puts weights and images in channels-last order (`--twin-layout`).
 """
 import json
+import os
 import sys
 import time
 
@@ -139,6 +141,9 @@ def main():
     opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.0, 0.9))
     opt_d = torch.optim.Adam(d.parameters(), 4e-4, betas=(0.0, 0.9))
     real = torch.rand(batch, channels, size, size) * 2 - 1
+    if os.environ.get("SAGAN_TWIN_LAYOUT") == "channels-last":
+        g, d = g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)
+        real = real.contiguous(memory_format=torch.channels_last)
     labels = torch.randint(0, classes, (batch,))
     times = []
     for it in range(warmup + iters):
