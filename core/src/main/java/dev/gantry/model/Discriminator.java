@@ -48,6 +48,11 @@ public final class Discriminator {
         projection = new EmbeddingLayer(scope.child("projection"), config.numClasses(), in, sn, Init.xavierUniform());
     }
 
+    /** Whether this network's convolutions prefer the channels-last order ({@link ChannelsLast#suitsNetwork}). */
+    public boolean channelsLast() {
+        return channelsLast;
+    }
+
     /** @return one logit per image, shape (batch) */
     public NDArray forward(NDArray images, NDArray labels, Forward f) {
         NDArray phi = features(images, f);

@@ -20,6 +20,7 @@ public final class Generator {
     private final List<FeatureBlock> attention = new ArrayList<>();
     private final BatchNormLayer outputNorm;
     private final ConvLayer outputConv;
+    private final boolean channelsLast;
 
     public Generator(ParameterScope networkScope, ModelConfig config) {
         this.config = config;
@@ -28,6 +29,7 @@ public final class Generator {
         int[] widths = arch.generatorWidths();
         ParameterScope scope = networkScope.withChannelsLast(
                 ChannelsLast.suitsNetwork((long) java.util.Arrays.stream(widths).max().orElseThrow() * net.channels()));
+        channelsLast = scope.channelsLast();
         boolean sn = net.spectralNorm();
         firstWidth = (long) widths[0] * net.channels();
         input = new LinearLayer(scope.child("input"), config.zDim(), firstWidth * 16, sn);
@@ -61,6 +63,11 @@ public final class Generator {
         }
         h = Activation.relu(outputNorm.forward(h, f));
         return outputConv.forward(h, f).tanh();
+    }
+
+    /** Whether this network's convolutions prefer the channels-last order ({@link ChannelsLast#suitsNetwork}). */
+    public boolean channelsLast() {
+        return channelsLast;
     }
 
     public ModelConfig config() {

@@ -107,9 +107,12 @@ public final class Trainer {
      * Which of G's and D's convolutions may run channels-last on this machine ({@link
      * ChannelsLast}), checked once per process for this model and batch, before the first step
      * holds any activations: one evaluation forward of each network on zeros (which changes no
-     * state) reports the shapes.
+     * state) reports the shapes. Nothing to check where both networks are too wide for it.
      */
     private void checkConvolutionShapes() {
+        if (!state.model().generator().channelsLast() && !state.model().discriminator().channelsLast()) {
+            return;
+        }
         int batch = training.batchSize();
         ChannelsLast.checkAhead(state.modelConfig() + ", " + state.model().dataType() + ", batch " + batch, () -> {
             try (NDScope scope = new NDScope(); NoGrad ignored = new NoGrad()) {
