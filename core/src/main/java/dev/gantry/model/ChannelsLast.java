@@ -12,6 +12,7 @@ import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.gantry.runtime.NativeAllocator;
 import dev.gantry.runtime.TorchScriptArchive;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +40,7 @@ public final class ChannelsLast {
     private static final Logger log = LoggerFactory.getLogger(ChannelsLast.class);
     /** Relative L2 difference up to which the two orders agree: float32 rounding is about 1e-6. */
     static final double AGREEMENT = 1e-4;
-    private static final Map<String, Boolean> AGREES = new ConcurrentHashMap<>();
+    private static final Map<ConvolutionShape, Boolean> AGREES = new ConcurrentHashMap<>();
     private static final int BLOCK = 4093;
     private static final Set<String> CHECKED_AHEAD = ConcurrentHashMap.newKeySet();
     private static final ThreadLocal<Set<ConvolutionShape>> COLLECTING = new ThreadLocal<>();
@@ -77,6 +78,11 @@ public final class ChannelsLast {
         return widestChannels <= WIDEST;
     }
 
+    /** The same for a network of these widths (multiples of its base channels). */
+    static boolean suitsNetwork(int[] widthMultiples, int baseChannels) {
+        return suitsNetwork((long) Arrays.stream(widthMultiples).max().orElseThrow() * baseChannels);
+    }
+
     /** Whether a 4-D array of this type and device is used in channels-last order. */
     public static boolean applies(NDArray array) {
         return array.getShape().dimension() == 4 && array.getDataType() == DataType.FLOAT32
@@ -105,17 +111,14 @@ public final class ChannelsLast {
         if (!applies(input) || !applies(weight)) {
             return false;
         }
-        String key = key(input.getShape(), weight.getShape(), padding);
+        ConvolutionShape shape = new ConvolutionShape(input.getShape(), weight.getShape(), padding);
         Set<ConvolutionShape> collecting = COLLECTING.get();
         if (collecting != null) {
-            collecting.add(new ConvolutionShape(input.getShape(), weight.getShape(), padding));
+            collecting.add(shape);
             return false;
         }
-        Boolean agrees = AGREES.get(key);
-        if (agrees == null) {
-            agrees = check(input.getShape(), weight.getShape(), padding);
-        }
-        return agrees;
+        Boolean agrees = AGREES.get(shape);
+        return agrees != null ? agrees : check(shape);
     }
 
     /**
@@ -136,44 +139,46 @@ public final class ChannelsLast {
         } finally {
             COLLECTING.remove();
         }
-        NativeAllocator.oneOff(() -> {
-            for (ConvolutionShape shape : shapes) {
-                if (!AGREES.containsKey(key(shape.input(), shape.weight(), shape.padding()))) {
-                    check(shape.input(), shape.weight(), shape.padding());
-                }
+        for (ConvolutionShape shape : shapes) {
+            if (!AGREES.containsKey(shape)) {
+                check(shape);
             }
-            return null;
-        });
+        }
     }
 
-    private record ConvolutionShape(Shape input, Shape weight, int padding) {}
+    private record ConvolutionShape(Shape input, Shape weight, int padding) {
+        @Override
+        public String toString() {
+            return input + " * " + weight + " pad " + padding;
+        }
+    }
 
-    private static boolean check(Shape input, Shape weight, int padding) {
-        String key = key(input, weight, padding);
-        double disagreement = disagreement(input, weight, padding);
+    /**
+     * Checks one shape and remembers the verdict. Its buffers are mapped one by one
+     * ({@link NativeAllocator#oneOff}), whether it runs ahead of training or on a shape first seen
+     * later (an evaluation batch).
+     */
+    private static boolean check(ConvolutionShape shape) {
+        double disagreement = NativeAllocator.oneOff(() -> disagreement(shape.input(), shape.weight(), shape.padding()));
         boolean agrees = disagreement <= AGREEMENT;
         if (agrees) {
-            log.debug("channels-last convolution {}: agrees with the default order ({})", key, disagreement);
+            log.debug("channels-last convolution {}: agrees with the default order ({})", shape, disagreement);
         } else {
             log.warn("channels-last convolution {} differs from the default order by {} on this machine:"
-                    + " it runs in the default order", key, disagreement);
+                    + " it runs in the default order", shape, disagreement);
         }
-        AGREES.put(key, agrees);
+        AGREES.put(shape, agrees);
         return agrees;
-    }
-
-    private static String key(Shape input, Shape weight, int padding) {
-        return input + " * " + weight + " pad " + padding;
     }
 
     /** The verdict for a shape, null if not checked yet: for tests. */
     static Boolean verdict(Shape input, Shape weight, int padding) {
-        return AGREES.get(key(input, weight, padding));
+        return AGREES.get(new ConvolutionShape(input, weight, padding));
     }
 
     /** Sets the verdict for a shape without checking it: for tests of the default-order path. */
     static void remember(Shape input, Shape weight, int padding, boolean agrees) {
-        AGREES.put(key(input, weight, padding), agrees);
+        AGREES.put(new ConvolutionShape(input, weight, padding), agrees);
     }
 
     /**

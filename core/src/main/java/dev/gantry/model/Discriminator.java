@@ -24,8 +24,7 @@ public final class Discriminator {
         NetworkConfig net = config.discriminator();
         Architecture arch = Architecture.forImageSize(config.imageSize());
         int[] widths = arch.discriminatorWidths();
-        ParameterScope scope = networkScope.withChannelsLast(
-                ChannelsLast.suitsNetwork((long) java.util.Arrays.stream(widths).max().orElseThrow() * net.channels()));
+        ParameterScope scope = networkScope.withChannelsLast(ChannelsLast.suitsNetwork(widths, net.channels()));
         channelsLast = scope.channelsLast();
         boolean sn = net.spectralNorm();
         List<Integer> placed = new ArrayList<>();

@@ -27,8 +27,7 @@ public final class Generator {
         NetworkConfig net = config.generator();
         Architecture arch = Architecture.forImageSize(config.imageSize());
         int[] widths = arch.generatorWidths();
-        ParameterScope scope = networkScope.withChannelsLast(
-                ChannelsLast.suitsNetwork((long) java.util.Arrays.stream(widths).max().orElseThrow() * net.channels()));
+        ParameterScope scope = networkScope.withChannelsLast(ChannelsLast.suitsNetwork(widths, net.channels()));
         channelsLast = scope.channelsLast();
         boolean sn = net.spectralNorm();
         firstWidth = (long) widths[0] * net.channels();

@@ -90,6 +90,12 @@ class ChannelsLastTest {
         }
     }
 
+    /** An 8 -> 16 channel 3x3 layer with spectral norm, of a network that prefers channels-last. */
+    private static ConvLayer preferringChannelsLast(NDManager m, long seed) {
+        ParameterScope scope = new ParameterScope("c", new TensorRegistry(), m, seed, DataType.FLOAT32);
+        return new ConvLayer(scope.withChannelsLast(true), 8, 16, 3, true, true);
+    }
+
     /**
      * A layer whose shape this machine computes differently in the two orders (forced here) runs in
      * the default order even when its input arrives channels-last, with the same values.
@@ -97,9 +103,7 @@ class ChannelsLastTest {
     @Test
     void aShapeThatDisagreesRunsInTheDefaultOrder() {
         try (NDManager m = NDManager.newBaseManager()) {
-            ParameterScope scope = new ParameterScope("c", new TensorRegistry(), m, 5, DataType.FLOAT32)
-                    .withChannelsLast(true);
-            ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
+            ConvLayer layer = preferringChannelsLast(m, 5);
             NDArray input = ChannelsLast.of(m.randomNormal(new Shape(2, 8, 7, 7)));
             assertArrayEquals(channelsLastStrides(input.getShape()), strides(input));
             NDArray checked = layer.forward(input, Forward.EVAL);
@@ -120,9 +124,7 @@ class ChannelsLastTest {
     @Test
     void checkAheadChecksTheShapesItsForwardsReportOnce() {
         try (NDManager m = NDManager.newBaseManager()) {
-            ParameterScope scope = new ParameterScope("a", new TensorRegistry(), m, 6, DataType.FLOAT32)
-                    .withChannelsLast(true);
-            ConvLayer layer = new ConvLayer(scope, 8, 16, 3, true, true);
+            ConvLayer layer = preferringChannelsLast(m, 6);
             NDArray input = m.randomNormal(new Shape(3, 8, 9, 9));
             assertNull(ChannelsLast.verdict(input.getShape(), layer.weight().getShape(), 1));
             int[] runs = {0};
