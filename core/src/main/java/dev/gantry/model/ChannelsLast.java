@@ -182,11 +182,12 @@ public final class ChannelsLast {
     }
 
     /**
-     * The array in libtorch's default order where it {@link #applies} (a copy only if it is not in
-     * that order already), for a convolution that must not run channels-last.
+     * A 4-D array in libtorch's default order (a copy only if it is not in that order already), for
+     * a convolution that must not run channels-last: libtorch runs a convolution channels-last
+     * whenever its input has those strides, whatever the device or type.
      */
     public static NDArray defaultOrder(NDArray array) {
-        if (!applies(array)) {
+        if (array.getShape().dimension() != 4) {
             return array;
         }
         return TorchScriptArchive.unoptimized(() -> IValueUtils.forward(

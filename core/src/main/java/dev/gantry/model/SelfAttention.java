@@ -17,6 +17,7 @@ public final class SelfAttention implements FeatureBlock {
     private final ConvLayer h;
     private final ConvLayer v;
     private final NDArray gamma;
+    private final boolean channelsLast;
 
     public SelfAttention(ParameterScope scope, long channels, boolean sn) {
         long keyChannels = Math.max(1, channels / 8);
@@ -27,6 +28,7 @@ public final class SelfAttention implements FeatureBlock {
         this.h = new ConvLayer(scope.child("h"), channels, valueChannels, 1, false, sn);
         this.v = new ConvLayer(scope.child("v"), valueChannels, channels, 1, false, sn);
         this.gamma = scope.parameter("gamma", new Shape(1), Init.constant(0f));
+        this.channelsLast = scope.channelsLast();
     }
 
     @Override
@@ -51,9 +53,14 @@ public final class SelfAttention implements FeatureBlock {
         if (fw.attentionMaps() != null) {
             fw.attentionMaps().record(name, (int) height, (int) width, attention);
         }
-        // o[b, :, j] = sum_i h[b, :, i] * attention[b, j, i]
-        NDArray o = hx.matMul(attention.transpose(0, 2, 1)).reshape(batch, -1, height, width);
-        return v.forward(o, fw).mul(gamma).add(x);
+        // o[b, :, j] = sum_i h[b, :, i] * attention[b, j, i], computed as (attention h^T)^T: written
+        // as h attention^T, backward hands softmax a transposed (B, N, N) gradient, and libtorch's
+        // softmax backward makes it contiguous, a strided copy of the largest array in the network
+        // (at 32x32 and batch 64, 256 MB, most of the block's time); h^T is (B, N, C/2), small.
+        // The transposed view has channels-last strides: what a channels-last network's v takes
+        // as it is; anything downstream of it would run channels-last in a default-order network.
+        NDArray o = attention.matMul(hx.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(batch, -1, height, width);
+        return v.forward(channelsLast ? o : ChannelsLast.defaultOrder(o), fw).mul(gamma).add(x);
     }
 
     public NDArray gamma() {

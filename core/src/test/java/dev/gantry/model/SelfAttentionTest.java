@@ -84,6 +84,26 @@ class SelfAttentionTest {
         }
     }
 
+    /**
+     * The block computes o as a transposed product, a view with channels-last strides; a
+     * default-order network must not get that order back, or every convolution after the block
+     * would run channels-last (which happened on the 64x64 configuration).
+     */
+    @Test
+    void theOutputKeepsItsNetworksMemoryOrder() {
+        for (boolean channelsLast : new boolean[] {false, true}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                SelfAttention attention = new SelfAttention(scope(m, new TensorRegistry()).withChannelsLast(channelsLast), C, true);
+                attention.gamma().intern(m.create(new float[] {0.5f}).duplicate());
+                NDArray x = random(m, new Shape(B, C, H, W), 3);
+                NDArray input = channelsLast ? ChannelsLast.of(x) : x;
+                long[] expected = channelsLast ? ChannelsLastTest.channelsLastStrides(x.getShape()) : new long[] {C * N, N, W, 1};
+                assertArrayEquals(expected, ChannelsLastTest.strides(attention.forward(input, Forward.TRAIN)),
+                        channelsLast ? "channels-last network" : "default-order network");
+            }
+        }
+    }
+
     @Test
     void residualStandInHasTheClosestAchievableParameterCount() {
         for (long c : new long[] {32, 64, 128, 256, 512}) {
