@@ -3,6 +3,8 @@ timed the way `gantry bench train` times gantry. Prints one JSON line.
 
 usage: sagan_torch.py SIZE G_CH D_CH BATCH ITERS WARMUP THREADS ATTENTION(comma list or '') CLASSES CHANNELS ZDIM
 SAGAN_TWIN_LAYOUT=channels-last puts weights and images in channels-last order (`--twin-layout`).
+SAGAN_TWIN_ATTENTION=transposed applies the attention map as gantry does, (attention h^T)^T
+(`--twin-attention`); by default as the published SAGAN code does, bmm(h, attention^T).
 """
 import json
 import os
@@ -14,6 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SN = nn.utils.spectral_norm
+TRANSPOSED_ATTENTION = os.environ.get("SAGAN_TWIN_ATTENTION") == "transposed"
+CHANNELS_LAST = os.environ.get("SAGAN_TWIN_LAYOUT") == "channels-last"
 LAYOUT = {  # image size -> (G widths, D widths, D downsample), as multiples of the base channels
     32: ([4, 4, 4, 4], [4, 4, 4, 4], [True, True, False, False]),
     64: ([16, 8, 4, 2, 1], [1, 2, 4, 8, 16], [True, True, True, True, False]),
@@ -48,7 +52,11 @@ class Attention(nn.Module):
         n = hh * ww
         f, g, h = self.f(x).view(b, -1, n), self.g(x).view(b, -1, n), self.h(x).view(b, -1, n)
         att = torch.softmax(torch.bmm(g.transpose(1, 2), f), dim=2)
-        o = torch.bmm(h, att.transpose(1, 2)).view(b, -1, hh, ww)
+        if TRANSPOSED_ATTENTION:
+            o = torch.bmm(att, h.transpose(1, 2)).transpose(1, 2).reshape(b, -1, hh, ww)  # channels-last strides
+            o = o if CHANNELS_LAST else o.contiguous()
+        else:
+            o = torch.bmm(h, att.transpose(1, 2)).view(b, -1, hh, ww)
         return self.gamma * self.v(o) + x
 
 
@@ -141,7 +149,7 @@ def main():
     opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.0, 0.9))
     opt_d = torch.optim.Adam(d.parameters(), 4e-4, betas=(0.0, 0.9))
     real = torch.rand(batch, channels, size, size) * 2 - 1
-    if os.environ.get("SAGAN_TWIN_LAYOUT") == "channels-last":
+    if CHANNELS_LAST:
         g, d = g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)
         real = real.contiguous(memory_format=torch.channels_last)
     labels = torch.randint(0, classes, (batch,))
