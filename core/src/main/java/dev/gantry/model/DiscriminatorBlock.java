@@ -7,7 +7,9 @@ import ai.djl.nn.Activation;
  * Residual down-block. The first block of D is the "optimized" one (no ReLU before its first
  * conv, since its input is the image; shortcut pools before the 1x1 conv); later blocks are
  * pre-activation: ReLU, conv3x3, ReLU, conv3x3, [avg-pool]; shortcut conv1x1, [avg-pool] when the
- * shape changes.
+ * shape changes. Every shortcut pools first: a 1x1 convolution (bias included) commutes with 2x2
+ * average pooling, so it is the same function, with the convolution on a quarter of the pixels
+ * and no full-size output kept for the pooling's backward (values differ only in rounding).
  */
 final class DiscriminatorBlock {
     private final boolean first;
@@ -34,15 +36,7 @@ final class DiscriminatorBlock {
         if (downsample) {
             h = Resampling.avgPool2x(h);
         }
-        NDArray skip;
-        if (shortcut == null) {
-            skip = x;
-        } else if (first) {
-            skip = shortcut.forward(downsample ? Resampling.avgPool2x(x) : x, f);
-        } else {
-            skip = shortcut.forward(x, f);
-            skip = downsample ? Resampling.avgPool2x(skip) : skip;
-        }
+        NDArray skip = shortcut == null ? x : shortcut.forward(downsample ? Resampling.avgPool2x(x) : x, f);
         return h.add(skip);
     }
 }

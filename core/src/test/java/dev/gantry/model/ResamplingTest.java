@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Both ways upsampling is computed (libtorch's op for small outputs, a broadcast for large ones). */
+/**
+ * Both ways upsampling is computed (libtorch's op for small outputs, a broadcast for large ones),
+ * and the identities the residual blocks' shortcuts rely on.
+ */
 class ResamplingTest {
     @ParameterizedTest(name = "input 1x{0}x{1}x{2}")
     @CsvSource({"2,2,2", "3,400,480"})
@@ -49,6 +55,25 @@ class ResamplingTest {
             }
             assertArrayEquals(expectedUp, up.toFloatArray());
             assertArrayEquals(expectedGrad, x.getGradient().toFloatArray());
+        }
+    }
+
+    /**
+     * G's shortcut convolves before upsampling and D's pools before convolving; both are the
+     * papers' function only because a 1x1 convolution, bias included, commutes with each.
+     */
+    @Test
+    void aOneByOneConvolutionWithBiasCommutesWithUpsamplingAndPooling() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TensorRegistry registry = new TensorRegistry();
+            ConvLayer conv = new ConvLayer(new ParameterScope("s", registry, m, 5, DataType.FLOAT32), 6, 4, 1, true, false);
+            registry.all().get("s.bias").array().intern(m.create(new float[] {0.5f, -1f, 2f, 0.25f}));
+            Shape shape = new Shape(2, 6, 6, 6);
+            NDArray x = m.create(Init.normal(1).values(shape, new SplittableRandom(3)), shape);
+            assertArrayEquals(conv.forward(Resampling.upsample2x(x), Forward.TRAIN).toFloatArray(),
+                    Resampling.upsample2x(conv.forward(x, Forward.TRAIN)).toFloatArray(), 1e-5f, "upsampling");
+            assertArrayEquals(conv.forward(Resampling.avgPool2x(x), Forward.TRAIN).toFloatArray(),
+                    Resampling.avgPool2x(conv.forward(x, Forward.TRAIN)).toFloatArray(), 1e-5f, "pooling");
         }
     }
 }
