@@ -76,6 +76,7 @@ public final class TrainBenchmark {
      *     bookkeeping slows them), or null
      */
     public static Result run(Config c, int warmup, int iterations, Path profile) {
+        resetPeakRss();
         LabeledImages data = synthetic(c, Math.max(c.batch() * 4, 256));
         double[] seconds = new double[iterations];
         try (NDManager manager = NDManager.newBaseManager();
@@ -125,6 +126,20 @@ public final class TrainBenchmark {
             labels[i] = i % c.classes();
         }
         return new LabeledImages("synthetic", count, c.imageChannels(), c.imageSize(), pixels, labels, names);
+    }
+
+    /**
+     * Sets this process's peak resident size (VmHWM) back to its current size, so that a later
+     * round in the same JVM reports its own peak rather than the largest of all rounds so far (a
+     * PyTorch round is a process of its own). Linux 4.0 and later; elsewhere the peak stays the
+     * process's.
+     */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // no such file or not allowed: the peak is the process's since it started
+        }
     }
 
     /**

@@ -61,11 +61,12 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     String twinLayout;
 
-    @Option(names = "--twin-attention", defaultValue = "as-written", paramLabel = "as-written|transposed",
-            description = "how the PyTorch twin's self-attention applies its map: as SAGAN's published code writes it"
-                    + " (bmm(h, attention^T), whose backward copies a transposed N x N gradient), or as gantry"
-                    + " computes it ((attention h^T)^T) (default: ${DEFAULT-VALUE})")
-    String twinAttention;
+    @Option(names = "--twin-formulation", defaultValue = "as-written", paramLabel = "as-written|gantry",
+            description = "how the PyTorch twin orders the same functions: as the published SAGAN/BigGAN code writes"
+                    + " them (attention applied as bmm(h, attention^T), shortcut convolutions at the higher"
+                    + " resolution), or as gantry computes them ((attention h^T)^T, shortcut convolutions before"
+                    + " upsampling and after pooling) (default: ${DEFAULT-VALUE})")
+    String twinFormulation;
 
     @Option(names = "--profile", paramLabel = "DIR",
             description = "write libtorch's profiler trace of gantry's timed iterations (CONFIG.trace.json, Chrome"
@@ -83,8 +84,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (!twinLayout.equals("default") && !twinLayout.equals("channels-last")) {
             throw ExitException.badInput("--twin-layout must be default or channels-last (got '" + twinLayout + "')");
         }
-        if (!twinAttention.equals("as-written") && !twinAttention.equals("transposed")) {
-            throw ExitException.badInput("--twin-attention must be as-written or transposed (got '" + twinAttention + "')");
+        if (!twinFormulation.equals("as-written") && !twinFormulation.equals("gantry")) {
+            throw ExitException.badInput("--twin-formulation must be as-written or gantry (got '" + twinFormulation + "')");
         }
         if (only != null && TrainBenchmark.CONFIGS.stream().noneMatch(c -> c.name().equals(only))) {
             throw ExitException.badInput("--only " + only + ": one of " + TrainBenchmark.CONFIGS.stream()
@@ -95,7 +96,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         System.out.println("threads " + t + "; gantry's malloc: " + (NativeAllocator.tune() ? "tuned" : "glibc defaults")
                 + (NativeAllocator.singleArena() ? ", one arena" : ", per-thread arenas (MALLOC_ARENA_MAX=1 is set by ./gantry)")
                 + "; PyTorch eager: " + (py == null ? "not found (ratio not measured)" : py + ", malloc " + twinMalloc
-                        + ", layout " + twinLayout + ", attention " + twinAttention));
+                        + ", layout " + twinLayout + ", formulation " + twinFormulation));
         for (TrainBenchmark.Config c : TrainBenchmark.CONFIGS) {
             if (only != null && !only.equals(c.name())) {
                 continue;
@@ -175,7 +176,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "" + threads);
         pb.environment().put("SAGAN_TWIN_LAYOUT", twinLayout);
-        pb.environment().put("SAGAN_TWIN_ATTENTION", twinAttention);
+        pb.environment().put("SAGAN_TWIN_FORMULATION", twinFormulation);
         if (twinMalloc.equals("tuned")) {
             pb.environment().putAll(NativeAllocator.environment());
         }

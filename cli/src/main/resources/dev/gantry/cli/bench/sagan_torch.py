@@ -3,8 +3,10 @@ timed the way `gantry bench train` times gantry. Prints one JSON line.
 
 usage: sagan_torch.py SIZE G_CH D_CH BATCH ITERS WARMUP THREADS ATTENTION(comma list or '') CLASSES CHANNELS ZDIM
 SAGAN_TWIN_LAYOUT=channels-last puts weights and images in channels-last order (`--twin-layout`).
-SAGAN_TWIN_ATTENTION=transposed applies the attention map as gantry does, (attention h^T)^T
-(`--twin-attention`); by default as the published SAGAN code does, bmm(h, attention^T).
+SAGAN_TWIN_FORMULATION=gantry orders three computations as gantry does (`--twin-formulation`): the
+attention map applied as (attention h^T)^T, and every 1x1 shortcut convolution run at the lower
+resolution (G: conv then upsample; D: pool then conv). By default they are written as in the published
+SAGAN/BigGAN code: bmm(h, attention^T), upsample then conv, conv then pool. Same functions either way.
 """
 import json
 import os
@@ -16,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SN = nn.utils.spectral_norm
-TRANSPOSED_ATTENTION = os.environ.get("SAGAN_TWIN_ATTENTION") == "transposed"
+GANTRY_ORDER = os.environ.get("SAGAN_TWIN_FORMULATION") == "gantry"
 CHANNELS_LAST = os.environ.get("SAGAN_TWIN_LAYOUT") == "channels-last"
 LAYOUT = {  # image size -> (G widths, D widths, D downsample), as multiples of the base channels
     32: ([4, 4, 4, 4], [4, 4, 4, 4], [True, True, False, False]),
@@ -52,7 +54,7 @@ class Attention(nn.Module):
         n = hh * ww
         f, g, h = self.f(x).view(b, -1, n), self.g(x).view(b, -1, n), self.h(x).view(b, -1, n)
         att = torch.softmax(torch.bmm(g.transpose(1, 2), f), dim=2)
-        if TRANSPOSED_ATTENTION:
+        if GANTRY_ORDER:
             o = torch.bmm(att, h.transpose(1, 2)).transpose(1, 2).reshape(b, -1, hh, ww)  # channels-last strides
             o = o if CHANNELS_LAST else o.contiguous()
         else:
@@ -70,6 +72,8 @@ class GBlock(nn.Module):
     def forward(self, x, y):
         h = self.conv1(F.interpolate(F.relu(self.bn1(x, y)), scale_factor=2))
         h = self.conv2(F.relu(self.bn2(h, y)))
+        if GANTRY_ORDER:
+            return h + F.interpolate(self.shortcut(x), scale_factor=2)
         return h + self.shortcut(F.interpolate(x, scale_factor=2))
 
 
@@ -86,7 +90,7 @@ class DBlock(nn.Module):
             h = F.avg_pool2d(h, 2)
         if self.shortcut is None:
             s = x
-        elif self.first:
+        elif self.first or GANTRY_ORDER:
             s = self.shortcut(F.avg_pool2d(x, 2) if self.down else x)
         else:
             s = self.shortcut(x)
