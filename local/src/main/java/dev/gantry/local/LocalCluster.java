@@ -289,6 +289,7 @@ public final class LocalCluster implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xss4m");
+        command.add("-Xms32m"); // see the gantry launcher: a small initial heap keeps the resident size down
         command.add("-Dai.djl.offline=true");
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
         command.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn");
