@@ -244,7 +244,7 @@ public final class ChannelsLast {
     }
 
     /** {output, input gradient, weight gradient} of sum(conv(x, w) * upstream), on fresh leaves. */
-    private static NDArray[] convolve(NDArray x, NDArray w, NDArray upstream, int padding, boolean channelsLast) {
+    static NDArray[] convolve(NDArray x, NDArray w, NDArray upstream, int padding, boolean channelsLast) {
         NDArray input = x.duplicate();
         NDArray weight = w.duplicate();
         input.setRequiresGradient(true);

@@ -16,6 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.training.GradientCollector;
 import dev.gantry.runtime.TorchScriptArchive;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -140,13 +141,42 @@ class ChannelsLastTest {
         }
     }
 
-    /** The check itself: far below the agreement bound for SAGAN's kinds of convolution here. */
+    /**
+     * What training computes for SAGAN's kinds of convolution is right on any CPU: the guard takes
+     * channels-last only where the two orders agree, so a CPU whose channels-last kernels are wrong
+     * for a shape (as this libtorch's are for Inception on some AMD CPUs) trains it in the default
+     * order; output and both gradients then match float64. How far apart the two orders are is the
+     * CPU's property: printed, not asserted.
+     */
     @ParameterizedTest(name = "{0}x{1}x{2}x{2}, kernel {3}")
     @CsvSource({"16,64,32,3", "16,64,16,1", "4,8,32,3", "3,1,32,3"})
-    void theTwoOrdersAgreeOnThisMachine(int batch, int channels, int size, int k) {
-        double disagreement = ChannelsLast.disagreement(new Shape(batch, channels, size, size),
-                new Shape(channels == 1 ? 16 : channels, channels, k, k), k / 2);
-        assertTrue(disagreement >= 0 && disagreement < ChannelsLast.AGREEMENT / 10, "disagreement " + disagreement);
+    void whatTrainingComputesMatchesFloat64WhateverThisCpusChannelsLastKernelsDo(int batch, int channels, int size, int k) {
+        Shape inputShape = new Shape(batch, channels, size, size);
+        Shape weightShape = new Shape(channels == 1 ? 16 : channels, channels, k, k);
+        Shape outputShape = new Shape(batch, weightShape.get(0), size, size);
+        int padding = k / 2;
+        double disagreement = ChannelsLast.disagreement(inputShape, weightShape, padding);
+        try (NDManager m = NDManager.newBaseManager();
+                GradientCollector gc = m.getEngine().newGradientCollector()) {
+            SplittableRandom random = new SplittableRandom(7);
+            NDArray x = m.create(Init.normal(1).values(inputShape, random), inputShape);
+            NDArray w = m.create(Init.normal(0.1).values(weightShape, random), weightShape);
+            NDArray upstream = m.create(Init.normal(1).values(outputShape, random), outputShape);
+            boolean channelsLast = ChannelsLast.forConvolution(x, w, padding);
+            assertEquals(disagreement <= ChannelsLast.AGREEMENT, channelsLast, "the guard's verdict at " + disagreement);
+            NDArray[] used = ChannelsLast.convolve(x, w, upstream, padding, channelsLast);
+            NDArray[] exact = ChannelsLast.convolve(x.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true),
+                    upstream.toType(DataType.FLOAT64, true), padding, false);
+            String[] names = {"output", "input gradient", "weight gradient"};
+            for (int i = 0; i < used.length; i++) {
+                NDArray reference = exact[i];
+                double error = used[i].toType(DataType.FLOAT64, true).sub(reference).norm().getDouble()
+                        / reference.norm().getDouble();
+                assertTrue(error < ChannelsLast.AGREEMENT, names[i] + ": relative error " + error);
+            }
+            System.out.printf("%s: the two orders differ by %.1e on this CPU; training uses %s%n", inputShape,
+                    disagreement, channelsLast ? "channels-last" : "the default order");
+        }
     }
 
     /** Networks up to 64 channels wide prefer channels-last; a wider one's layers keep the default order. */
