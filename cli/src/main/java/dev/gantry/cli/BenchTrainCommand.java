@@ -63,9 +63,9 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--twin-formulation", defaultValue = "as-written", paramLabel = "as-written|gantry",
             description = "how the PyTorch twin orders the same functions: as the published SAGAN/BigGAN code writes"
-                    + " them (attention applied as bmm(h, attention^T), shortcut convolutions at the higher"
-                    + " resolution), or as gantry computes them ((attention h^T)^T, shortcut convolutions before"
-                    + " upsampling and after pooling) (default: ${DEFAULT-VALUE})")
+                    + " them (attention applied as bmm(h, attention^T); G's shortcut upsamples then convolves, D's"
+                    + " after the first convolve then pool), or as gantry computes them ((attention h^T)^T; every"
+                    + " shortcut convolution at the lower resolution) (default: ${DEFAULT-VALUE})")
     String twinFormulation;
 
     @Option(names = "--profile", paramLabel = "DIR",

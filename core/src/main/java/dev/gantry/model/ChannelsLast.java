@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Convolutions in channels-last memory order (NHWC strides, the same logical shapes and values).
  * libtorch gives a convolution's output the channels-last order when its weight has it, and
- * element-wise ops, batch norm, pooling and upsampling keep it, so the activations of a whole
- * network then stay in the order oneDNN's CPU kernels use natively. In the default order every
+ * element-wise ops, batch norm, pooling and upsampling keep it (upsampling up to {@link
+ * Resampling#NATIVE_UP_TO} output elements: the broadcast beyond it returns the default order, which
+ * no channels-last benchmark configuration reaches), so the activations of a whole network then
+ * stay in the order oneDNN's CPU kernels use natively. In the default order every
  * convolution converts its input to oneDNN's blocked layout and its output back, forward and
  * backward: about 30 ms of a 205 ms iteration of the small benchmark configuration. Networks
  * choose it by width ({@link #suitsNetwork}): wide ones run faster in the default order.
@@ -182,14 +184,19 @@ public final class ChannelsLast {
     }
 
     /**
-     * A 4-D array in libtorch's default order (a copy only if it is not in that order already), for
-     * a convolution that must not run channels-last: libtorch runs a convolution channels-last
-     * whenever its input has those strides, whatever the device or type.
+     * The array in libtorch's default order where it {@link #applies} (a copy only if it is not in
+     * that order already), for a convolution that must not run channels-last.
      */
     public static NDArray defaultOrder(NDArray array) {
-        if (array.getShape().dimension() != 4) {
-            return array;
-        }
+        return applies(array) ? contiguous(array) : array;
+    }
+
+    /**
+     * Any array in libtorch's default order (a copy only if it is not in that order already), on
+     * any device and of any type: for an array whose strides an operation made channels-last
+     * (libtorch then runs the next convolution channels-last, whatever the device or type).
+     */
+    static NDArray contiguous(NDArray array) {
         return TorchScriptArchive.unoptimized(() -> IValueUtils.forward(
                 TorchScriptArchive.shared("DefaultOrderCopy", DEFAULT_ORDER_SOURCE), new NDList(array), true))
                 .singletonOrThrow();

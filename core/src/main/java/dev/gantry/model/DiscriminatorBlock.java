@@ -6,10 +6,11 @@ import ai.djl.nn.Activation;
 /**
  * Residual down-block. The first block of D is the "optimized" one (no ReLU before its first
  * conv, since its input is the image; shortcut pools before the 1x1 conv); later blocks are
- * pre-activation: ReLU, conv3x3, ReLU, conv3x3, [avg-pool]; shortcut conv1x1, [avg-pool] when the
- * shape changes. Every shortcut pools first: a 1x1 convolution (bias included) commutes with 2x2
- * average pooling, so it is the same function, with the convolution on a quarter of the pixels
- * and no full-size output kept for the pooling's backward (values differ only in rounding).
+ * pre-activation: ReLU, conv3x3, ReLU, conv3x3, [avg-pool]; shortcut, when the shape changes,
+ * [avg-pool] then conv1x1: published as conv1x1 then [avg-pool], but a 1x1 convolution (bias
+ * included) commutes with 2x2 average pooling, so it is the same function, with the convolution
+ * on a quarter of the pixels and no full-size output kept for the pooling's backward (values
+ * differ only in rounding).
  */
 final class DiscriminatorBlock {
     private final boolean first;

@@ -57,10 +57,12 @@ public final class SelfAttention implements FeatureBlock {
         // as h attention^T, backward hands softmax a transposed (B, N, N) gradient, and libtorch's
         // softmax backward makes it contiguous, a strided copy of the largest array in the network
         // (at 32x32 and batch 64, 256 MB, most of the block's time); h^T is (B, N, C/2), small.
-        // The transposed view has channels-last strides: what a channels-last network's v takes
-        // as it is; anything downstream of it would run channels-last in a default-order network.
+        // The transposed view has channels-last strides: what v takes as it is where its network
+        // runs channels-last; anywhere else (a default-order network, a GPU, float64) everything
+        // downstream of it would run channels-last too.
         NDArray o = attention.matMul(hx.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(batch, -1, height, width);
-        return v.forward(channelsLast ? o : ChannelsLast.defaultOrder(o), fw).mul(gamma).add(x);
+        NDArray values = channelsLast && ChannelsLast.applies(o) ? o : ChannelsLast.contiguous(o);
+        return v.forward(values, fw).mul(gamma).add(x);
     }
 
     public NDArray gamma() {

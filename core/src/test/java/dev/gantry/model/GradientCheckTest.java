@@ -35,6 +35,8 @@ class GradientCheckTest {
         try (NDManager m = NDManager.newBaseManager();
                 Sagan single = new Sagan(CONFIG, 9, m, DataType.FLOAT32);
                 Sagan dbl = new Sagan(CONFIG, 9, m, DataType.FLOAT64)) {
+            attentionOn(single, m);
+            attentionOn(dbl, m);
             Map<String, double[]> g32 = gradients(single, m, DataType.FLOAT32, true);
             Map<String, double[]> g64 = gradients(dbl, m, DataType.FLOAT64, true);
             assertEquals(g64.keySet(), g32.keySet());
@@ -68,6 +70,7 @@ class GradientCheckTest {
     @Test
     void float64GradientsMatchCentralFiniteDifferences() {
         try (NDManager m = NDManager.newBaseManager(); Sagan model = new Sagan(CONFIG, 4, m, DataType.FLOAT64)) {
+            attentionOn(model, m);
             Map<String, double[]> analytic = gradients(model, m, DataType.FLOAT64, false);
             String[][] probes = {{"G.output_conv.weight", "5"}, {"G.blocks.0.conv1.weight", "17"},
                     {"G.blocks.1.bn2.gain.weight", "3"}, {"G.attention16.f.weight", "2"}, {"G.input.weight", "40"},
@@ -86,6 +89,25 @@ class GradientCheckTest {
                 assertEquals(numeric, exact, 1e-6 + 1e-5 * Math.abs(numeric), probe[0] + "[" + index + "]");
             }
         }
+    }
+
+    /**
+     * Every attention block's gamma at 0.5 instead of its initial 0: at 0 the block's output is its
+     * input, and the gradients of f, g, h and v are exactly zero in any precision, whatever the
+     * block computes.
+     */
+    private static void attentionOn(Sagan model, NDManager m) {
+        List<ModelTensor> params = new ArrayList<>(model.generatorState().trainable());
+        params.addAll(model.discriminatorState().trainable());
+        int gammas = 0;
+        for (ModelTensor p : params) {
+            if (p.name().endsWith(".gamma")) {
+                p.array().intern(m.create(new float[] {0.5f}).toType(p.array().getDataType(), false).duplicate());
+                p.array().setRequiresGradient(true);
+                gammas++;
+            }
+        }
+        assertEquals(2, gammas, "one attention block in each network");
     }
 
     /** d/dparams of D's hinge loss on (real, G(z)) plus G's loss, with the graph through both nets. */

@@ -122,7 +122,7 @@ final class GantryContainers implements ClusterUnderTest {
                 .withEnv("GANTRY_S3_PATH_STYLE", "true")
                 .withEnv("AWS_ACCESS_KEY_ID", "test").withEnv("AWS_SECRET_ACCESS_KEY", "test")
                 .withEnv("GANTRY_STORE", "s3://" + BUCKET + "/")
-                .withEnv("GANTRY_JAVA_OPTS", "-Xss4m -Xmx1g -Dai.djl.offline=true "
+                .withEnv("GANTRY_JAVA_OPTS", "-Xss4m -Xms32m -Xmx1g -Dai.djl.offline=true "
                         + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn")
                 .withEnv(extraEnv).withCommand(command.toArray(String[]::new))
                 .withLogConsumer(frame -> append(name, frame));

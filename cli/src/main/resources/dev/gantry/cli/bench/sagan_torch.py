@@ -6,7 +6,8 @@ SAGAN_TWIN_LAYOUT=channels-last puts weights and images in channels-last order (
 SAGAN_TWIN_FORMULATION=gantry orders three computations as gantry does (`--twin-formulation`): the
 attention map applied as (attention h^T)^T, and every 1x1 shortcut convolution run at the lower
 resolution (G: conv then upsample; D: pool then conv). By default they are written as in the published
-SAGAN/BigGAN code: bmm(h, attention^T), upsample then conv, conv then pool. Same functions either way.
+SAGAN/BigGAN code: bmm(h, attention^T), upsample then conv, conv then pool (D's first block pools
+first either way). Same functions either way.
 """
 import json
 import os
