@@ -97,10 +97,8 @@ class GradientCheckTest {
      * block computes.
      */
     private static void attentionOn(Sagan model, NDManager m) {
-        List<ModelTensor> params = new ArrayList<>(model.generatorState().trainable());
-        params.addAll(model.discriminatorState().trainable());
         int gammas = 0;
-        for (ModelTensor p : params) {
+        for (ModelTensor p : trainable(model)) {
             if (p.name().endsWith(".gamma")) {
                 p.array().intern(m.create(new float[] {0.5f}).toType(p.array().getDataType(), false).duplicate());
                 p.array().setRequiresGradient(true);
@@ -110,10 +108,16 @@ class GradientCheckTest {
         assertEquals(2, gammas, "one attention block in each network");
     }
 
-    /** d/dparams of D's hinge loss on (real, G(z)) plus G's loss, with the graph through both nets. */
-    private static Map<String, double[]> gradients(Sagan model, NDManager m, DataType type, boolean training) {
+    /** G's trainable tensors, then D's. */
+    private static List<ModelTensor> trainable(Sagan model) {
         List<ModelTensor> params = new ArrayList<>(model.generatorState().trainable());
         params.addAll(model.discriminatorState().trainable());
+        return params;
+    }
+
+    /** d/dparams of D's hinge loss on (real, G(z)) plus G's loss, with the graph through both nets. */
+    private static Map<String, double[]> gradients(Sagan model, NDManager m, DataType type, boolean training) {
+        List<ModelTensor> params = trainable(model);
         for (ModelTensor p : params) {
             JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p.array());
         }

@@ -98,8 +98,8 @@ class SelfAttentionTest {
                 NDArray x = random(m, new Shape(B, C, H, W), 3);
                 NDArray input = channelsLast ? ChannelsLast.of(x) : x;
                 // A channels-last network's v runs channels-last only where the guard accepts its shape on this CPU.
-                boolean vChannelsLast = channelsLast && ChannelsLast.forConvolution(
-                        ChannelsLast.of(m.zeros(new Shape(B, C / 2, H, W))), ChannelsLast.of(m.zeros(new Shape(C, C / 2, 1, 1))), 0);
+                boolean vChannelsLast = channelsLast
+                        && ChannelsLast.forConvolution(m.zeros(new Shape(B, C / 2, H, W)), m.zeros(new Shape(C, C / 2, 1, 1)), 0);
                 long[] expected = vChannelsLast ? ChannelsLastTest.channelsLastStrides(x.getShape()) : new long[] {C * N, N, W, 1};
                 assertArrayEquals(expected, ChannelsLastTest.strides(attention.forward(input, Forward.TRAIN)),
                         channelsLast ? "channels-last network" : "default-order network");
